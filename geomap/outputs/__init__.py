@@ -1,0 +1,1 @@
+"""Writers: GeoJSON, HTML map, tables. Every writer writes atomically."""
