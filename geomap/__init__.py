@@ -1,0 +1,51 @@
+"""geomap: turn news reports into a map of incidents.
+
+The public API loads heavy dependencies lazily, so ``import geomap`` is cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Article",
+    "ArticleResult",
+    "GeomapError",
+    "Incident",
+    "InputError",
+    "Mention",
+    "Pipeline",
+    "Place",
+    "__version__",
+    "read_articles",
+]
+
+_LAZY = {
+    "Article": "geomap.models",
+    "ArticleResult": "geomap.models",
+    "Incident": "geomap.models",
+    "Mention": "geomap.models",
+    "Place": "geomap.models",
+    "GeomapError": "geomap.errors",
+    "InputError": "geomap.errors",
+    "Pipeline": "geomap.pipeline",
+    "read_articles": "geomap.ingest",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geomap.errors import GeomapError, InputError
+    from geomap.ingest import read_articles
+    from geomap.models import Article, ArticleResult, Incident, Mention, Place
+    from geomap.pipeline import Pipeline
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'geomap' has no attribute {name!r}")

