@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any, TextIO
 
 from geomap import __version__
-from geomap.errors import GeomapError, InputError
+from geomap.errors import USER_ERRORS, InputError
 from geomap.models import ArticleResult
 
 __all__ = ["ExitStatus", "build_parser", "main"]
@@ -433,7 +433,7 @@ def main(
     except KeyboardInterrupt:
         stderr.write("geomap: interrupted\n")
         return ExitStatus.INTERRUPTED
-    except GeomapError as err:
+    except USER_ERRORS as err:
         if args.traceback:
             raise
         stderr.write(f"geomap: error: {_one_line(err)}\n")

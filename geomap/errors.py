@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gazetteer.errors import GazetteerError
+
 __all__ = [
     "GeomapError",
     "InputError",
@@ -9,19 +11,23 @@ __all__ = [
     "ModelMissingError",
     "OutputError",
     "StoreError",
+    "USER_ERRORS",
 ]
 
 
 class GeomapError(Exception):
-    """Base for all geomap errors."""
+    """Base for all geomap errors.
+
+    ``GazetteerError`` comes from the standalone ``gazetteer`` package (which
+    cannot depend on geomap); the CLI handles both as user-facing errors.
+    """
+
+#: Errors the CLI turns into one-line messages.
+USER_ERRORS: tuple[type[Exception], ...] = (GeomapError, GazetteerError)
 
 
 class InputError(GeomapError, ValueError):
     """Unusable input: missing or unreadable file, bad record, bad date."""
-
-
-class GazetteerError(GeomapError):
-    """Gazetteer missing or malformed."""
 
 
 class ModelMissingError(GeomapError):
