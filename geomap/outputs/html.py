@@ -1,0 +1,516 @@
+"""The HTML map: a folium/Leaflet page of incidents and the places mentioned.
+
+All data travel to the page as one JSON blob in a ``<script type="application/json">``
+element, escaped for embedding (:func:`embed_json`), and the bundled
+``assets/geomap.js`` draws every layer from it on canvas: incident circles
+(area proportional to killed + wounded, coloured by event type), marker clusters,
+a casualty-weighted heat map, places mentioned (sized by mention count), a
+legend and a time slider. Article strings reach the page only as JSON string
+values and the DOM only through ``textContent``, and a source becomes a link
+only if it is an http(s) URL, so markup in an article is shown, never run.
+
+With ``offline=True`` the page is self-contained: Leaflet, the plugins and a
+Natural Earth country-outline basemap are inlined from ``assets/`` (see
+``assets/LICENSES.md``) and no tiles are used.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import logging
+import math
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import folium
+import pycountry
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from geomap.models import EVENT_TYPES, Incident, Mention
+from geomap.outputs.atomic import atomic_write
+
+__all__ = [
+    "EVENT_COLORS",
+    "embed_json",
+    "format_count",
+    "is_http_url",
+    "marker_radius",
+    "place_radius",
+    "to_map",
+    "write_map",
+]
+
+log = logging.getLogger(__name__)
+
+#: Marker colour per event type (``models.EVENT_TYPES``); unknown types use "other".
+EVENT_COLORS: dict[str, str] = {
+    "airstrike": "#d62728",
+    "missile": "#ff7f0e",
+    "shelling": "#8c564b",
+    "drone": "#9467bd",
+    "explosion": "#e377c2",
+    "shooting": "#1f77b4",
+    "clash": "#2ca02c",
+    "bombing": "#bcbd22",
+    "other": "#7f7f7f",
+}
+
+# Circle radius in CSS pixels: area grows with killed + wounded (radius with its
+# square root), between a floor that keeps small and unknown counts clickable
+# and a cap that keeps mass-casualty events from hiding their neighbours.
+_R_SCALE = 2.5
+_R_MIN = 4.0
+_R_MAX = 40.0
+_PLACE_SCALE = 3.0
+_PLACE_MIN = 4.0
+_PLACE_MAX = 30.0
+_LEGEND_COUNTS = (1, 10, 100)
+_QUALIFIERS = (None, "exact", "at_least", "approx")
+_PRECISIONS = ("point", "admin1", "country")
+_FEATURES = ("city", "admin1", "country")
+_ASSETS = files("geomap.outputs").joinpath("assets")
+
+
+def marker_radius(killed: int | None, wounded: int | None) -> float:
+    """Circle radius (px) for an incident: area proportional to killed + wounded.
+
+    Unknown counts count as zero; the radius is floored at 4 px (so every
+    incident stays visible and clickable) and capped at 40 px (about 256
+    casualties and more).
+
+    >>> marker_radius(None, None)
+    4.0
+    >>> marker_radius(12, 4)
+    10.0
+    >>> marker_radius(0, 1)
+    4.0
+    >>> marker_radius(10_000, None)
+    40.0
+    """
+    total = max(0, killed or 0) + max(0, wounded or 0)
+    return round(min(_R_MAX, max(_R_MIN, _R_SCALE * math.sqrt(total))), 2)
+
+
+def place_radius(mentions: int) -> float:
+    """Circle radius (px) for a place mentioned ``mentions`` times (area ∝ count).
+
+    >>> place_radius(1)
+    4.0
+    >>> place_radius(4)
+    6.0
+    >>> place_radius(10_000)
+    30.0
+    """
+    return round(min(_PLACE_MAX, max(_PLACE_MIN, _PLACE_SCALE * math.sqrt(mentions))), 2)
+
+
+def format_count(n: int | None, qualifier: str | None) -> str:
+    """A casualty figure as the popup shows it, with its qualifier.
+
+    >>> format_count(12, "at_least")
+    'at least 12'
+    >>> format_count(1200, "approx")
+    'about 1,200'
+    >>> format_count(3, "exact")
+    '3'
+    >>> format_count(None, None)
+    'unknown'
+    """
+    if n is None:
+        return "unknown"
+    prefix = {"at_least": "at least ", "approx": "about "}.get(qualifier or "", "")
+    return f"{prefix}{n:,}"
+
+
+def is_http_url(value: str | None) -> bool:
+    """Whether ``value`` is an absolute http(s) URL, the only kind made a link.
+
+    >>> is_http_url("https://example.org/a?b=1")
+    True
+    >>> is_http_url("javascript:alert(1)")
+    False
+    >>> is_http_url(" HTTP://example.org")
+    False
+    >>> is_http_url(None)
+    False
+    """
+    if not value or value != value.strip():
+        return False
+    scheme, sep, rest = value.partition("://")
+    return bool(sep) and scheme.lower() in ("http", "https") and bool(rest)
+
+
+def embed_json(value: Any) -> str:
+    """JSON text that is safe inside a ``<script>`` element.
+
+    ``<``, ``>`` and ``&`` only occur inside JSON strings, where ``\\u003c`` etc.
+    mean the same, so no ``</script>`` or ``<!--`` can end the element early;
+    U+2028/U+2029 and lone surrogates (invalid in UTF-8) are escaped too.
+
+    >>> embed_json({"q": "</script><b>&"})
+    '{"q":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
+    >>> json.loads(embed_json(["a\\u2028b"])) == ["a\\u2028b"]
+    True
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+    # Lone surrogates cannot be written as UTF-8; as \\uXXXX escapes they stay JSON.
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _scrub(text: str) -> str:
+    """``text`` with characters that cannot be UTF-8 encoded replaced."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+class _Strings:
+    """A string table: repeated strings (places, sources) are stored once."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.items: list[str] = []
+
+    def __call__(self, value: str | None) -> int:
+        if value is None or value == "":
+            return -1
+        idx = self.index.get(value)
+        if idx is None:
+            idx = self.index[value] = len(self.items)
+            self.items.append(value)
+        return idx
+
+
+@cache
+def _country_name(code: str | None) -> str | None:
+    if not code:
+        return None
+    country = pycountry.countries.get(alpha_2=code.upper())
+    if country is None:
+        return code
+    return getattr(country, "common_name", None) or country.name
+
+
+def _finite(*values: float) -> bool:
+    return all(isinstance(v, int | float) and math.isfinite(v) for v in values)
+
+
+def _payload(
+    incidents: Sequence[Incident], mentions: Iterable[Mention], title: str | None
+) -> tuple[dict[str, Any], list[tuple[float, float]]]:
+    """The page's JSON data (columnar, with a string table) and all point coordinates."""
+    strings = _Strings()
+    types = list(EVENT_TYPES)
+    type_index = {t: i for i, t in enumerate(types)}
+    mapped = [
+        inc for inc in incidents
+        if inc.place is not None and _finite(inc.place.lat, inc.place.lon)
+    ]
+    # Draw large circles first so that small ones on the same spot stay clickable.
+    mapped.sort(key=lambda inc: -marker_radius(inc.killed, inc.wounded))
+    dates = sorted({inc.date for inc in mapped if inc.date is not None})
+    date_index = {d: i for i, d in enumerate(dates)}
+    source_sets: list[list[int]] = []
+    source_index: dict[tuple[str, ...], int] = {}
+    cols: dict[str, list[Any]] = {key: [] for key in (
+        "lat", "lon", "r", "hw", "t", "d", "k", "w", "kq", "wq",
+        "loc", "pl", "a1", "cn", "pr", "q", "s", "a")}
+    points: list[tuple[float, float]] = []
+    for inc in mapped:
+        place = inc.place
+        assert place is not None
+        lat, lon = round(place.lat, 5), round(place.lon, 5)
+        points.append((lat, lon))
+        cols["lat"].append(lat)
+        cols["lon"].append(lon)
+        cols["r"].append(marker_radius(inc.killed, inc.wounded))
+        cols["hw"].append(max(1, max(0, inc.killed or 0) + max(0, inc.wounded or 0)))
+        cols["t"].append(type_index.get(inc.event_type, type_index["other"]))
+        cols["d"].append(date_index[inc.date] if inc.date is not None else -1)
+        cols["k"].append(inc.killed)
+        cols["w"].append(inc.wounded)
+        cols["kq"].append(_qualifier_index(inc.killed_qualifier))
+        cols["wq"].append(_qualifier_index(inc.wounded_qualifier))
+        cols["loc"].append(strings(inc.location))
+        cols["pl"].append(strings(place.name))
+        cols["a1"].append(strings(place.admin1))
+        cols["cn"].append(strings(_country_name(place.country_code)))
+        cols["pr"].append(_PRECISIONS.index(inc.precision) if inc.precision in _PRECISIONS
+                          else -1)
+        cols["q"].append(strings(inc.quote))
+        srcs = tuple(s for s in inc.sources if s)
+        if srcs:
+            sidx = source_index.get(srcs)
+            if sidx is None:
+                sidx = source_index[srcs] = len(source_sets)
+                source_sets.append([strings(s) for s in srcs])
+            cols["s"].append(sidx)
+        else:
+            cols["s"].append(-1)
+        cols["a"].append(strings(inc.article_id))
+
+    places, place_points = _places_payload(mentions, strings)
+    points.extend(place_points)
+    weights = sorted(cols["hw"])
+    heat_max = float(weights[int(0.95 * (len(weights) - 1))]) if weights else 1.0
+    present = sorted(set(cols["t"]))
+    payload = {
+        "v": 1,
+        "title": title,
+        "types": types,
+        "colors": [EVENT_COLORS.get(t, EVENT_COLORS["other"]) for t in types],
+        "quals": list(_QUALIFIERS),
+        "precisions": list(_PRECISIONS),
+        "features": list(_FEATURES),
+        "dates": [d.isoformat() for d in dates],
+        "inc": cols,
+        "sourceSets": source_sets,
+        "places": places,
+        "strings": strings.items,
+        "unmapped": len(incidents) - len(mapped),
+        "heatMax": max(1.0, heat_max),
+        "legend": {
+            "types": present,
+            "sizes": [[None, marker_radius(None, None)]]
+            + [[n, marker_radius(n, 0)] for n in _LEGEND_COUNTS],
+            "maxR": marker_radius(_LEGEND_COUNTS[-1], 0),
+        },
+    }
+    return payload, points
+
+
+def _qualifier_index(qualifier: str | None) -> int:
+    return _QUALIFIERS.index(qualifier) if qualifier in _QUALIFIERS else 0
+
+
+def _places_payload(
+    mentions: Iterable[Mention], strings: _Strings
+) -> tuple[dict[str, list[Any]], list[tuple[float, float]]]:
+    """Mentions aggregated per place (by geonameid), largest first."""
+    groups: dict[int, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        if m.place is not None and _finite(m.place.lat, m.place.lon):
+            groups[m.place.geonameid].append(m)
+    ordered = sorted(groups.values(), key=lambda ms: -len(ms))
+    cols: dict[str, list[Any]] = {key: [] for key in (
+        "lat", "lon", "r", "name", "a1", "cn", "f", "n", "na", "forms")}
+    points = []
+    for ms in ordered:
+        place = ms[0].place
+        assert place is not None
+        lat, lon = round(place.lat, 5), round(place.lon, 5)
+        points.append((lat, lon))
+        cols["lat"].append(lat)
+        cols["lon"].append(lon)
+        cols["r"].append(place_radius(len(ms)))
+        cols["name"].append(strings(place.name))
+        cols["a1"].append(strings(place.admin1))
+        cols["cn"].append(strings(_country_name(place.country_code)))
+        cols["f"].append(_FEATURES.index(place.feature) if place.feature in _FEATURES else 0)
+        cols["n"].append(len(ms))
+        cols["na"].append(len({m.article_id for m in ms}))
+        forms: dict[str, None] = {}
+        for m in ms:
+            if len(forms) >= 5:
+                break
+            forms.setdefault(m.text, None)
+        cols["forms"].append([strings(f) for f in forms])
+    return cols, points
+
+
+def _bounds(points: list[tuple[float, float]]) -> list[list[float]] | None:
+    if not points:
+        return None
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    south, north, west, east = min(lats), max(lats), min(lons), max(lons)
+    # A single point (or a tight cluster) still gets a readable neighbourhood.
+    pad_lat = max(0.0, 0.25 - (north - south)) / 2
+    pad_lon = max(0.0, 0.25 - (east - west)) / 2
+    return [[south - pad_lat, west - pad_lon], [north + pad_lat, east + pad_lon]]
+
+
+@cache
+def _asset(name: str) -> str:
+    return _ASSETS.joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def _leaflet_css() -> str:
+    css = _asset("leaflet.css")
+    for png in ("layers-2x.png", "layers.png"):
+        data = base64.b64encode(_ASSETS.joinpath(png).read_bytes()).decode("ascii")
+        css = css.replace(f"url(images/{png})", f"url(data:image/png;base64,{data})")
+    return css
+
+
+@cache
+def _basemap_json() -> str:
+    # The vendor TopoJSON, re-serialised through embed_json to be safe in <script>.
+    return embed_json(json.loads(_asset("countries-50m.json")))
+
+
+def _inline_script(source: str) -> str:
+    if "</script" in source.lower():  # pragma: no cover - vendor files are checked
+        raise ValueError("asset would end its <script> element early")
+    return f"<script>\n{source}\n</script>\n"
+
+
+def _inline_style(source: str) -> str:
+    if "</style" in source.lower():  # pragma: no cover - vendor files are checked
+        raise ValueError("asset would end its <style> element early")
+    return f"<style>\n{source}\n</style>\n"
+
+
+class _Raw(Element):
+    """Trusted, pre-built markup (our assets or escaped JSON), not a template."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self._markup = markup
+
+    def render(self, **kwargs: Any) -> str:
+        return self._markup
+
+
+class _GeomapLayers(MacroElement):
+    """Puts the assets, the JSON data and the call to ``geomapRender`` on the page."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            geomapRender({{ this._parent.get_name() }}, {{ this.data_id|tojson }},
+                         {{ this.base_id|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data_json: str, *, offline: bool) -> None:
+        super().__init__()
+        self._name = "GeomapLayers"
+        self.data_json = data_json
+        self.offline = offline
+        self.data_id = f"geomap-data-{self.get_name()}"
+        self.base_id = f"geomap-base-{self.get_name()}" if offline else None
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        head = []
+        if self.offline:
+            head += [_inline_style(_leaflet_css()), _inline_script(_asset("leaflet.js"))]
+        head += [
+            _inline_style(_asset("MarkerCluster.css")),
+            _inline_style(_asset("MarkerCluster.Default.css")),
+            _inline_style(_asset("geomap.css")),
+            _inline_script(_asset("leaflet.markercluster.js")),
+            _inline_script(_asset("leaflet-heat.js")),
+        ]
+        if self.offline:
+            head.append(_inline_script(_asset("topojson-client.min.js")))
+        head.append(_inline_script(_asset("geomap.js")))
+        figure.header.add_child(_Raw("".join(head)), name="geomap_assets")
+        body = [
+            f'<script type="application/json" id="{self.data_id}">'
+            f"{self.data_json}</script>\n"
+        ]
+        if self.offline:
+            topo = _basemap_json()
+            body.append(f'<script type="application/json" id="{self.base_id}">'
+                        f"{topo}</script>\n")
+        figure.html.add_child(_Raw("".join(body)), name="geomap_data")
+        super().render(**kwargs)
+
+
+def to_map(
+    incidents: Sequence[Incident],
+    mentions: Sequence[Mention] = (),
+    *,
+    offline: bool = False,
+    title: str | None = None,
+) -> folium.Map:
+    """Build the map of ``incidents`` and the places in ``mentions``.
+
+    Incidents without a resolved place cannot be drawn; they are counted in the
+    page's header. ``title`` (which may come from an article) is escaped like
+    every other string.
+
+    Parameters
+    ----------
+    incidents : Sequence[Incident]
+        Incidents to draw, one circle each at the resolved place (lat, lon).
+    mentions : Sequence[Mention]
+        Place mentions; aggregated per geonameid into the "places mentioned" layer.
+    offline : bool
+        Inline Leaflet and the plugins and draw a bundled country-outline
+        basemap instead of web tiles, so the page needs no network.
+    title : str, optional
+        Shown on the map and as the page title.
+
+    Returns
+    -------
+    folium.Map
+        Render with ``m.get_root().render()`` or write with :func:`write_map`.
+
+    Examples
+    --------
+    >>> from geomap.models import Incident, Place
+    >>> kyiv = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
+    >>> inc = Incident("a1", kyiv, "Kyiv", "point", "missile", None, 3, None,
+    ...                "exact", None, "A missile killed 3 <people>.", ("https://x.org",))
+    >>> page = to_map([inc], offline=True, title="Test").get_root().render()
+    >>> "<people>" in page, "\\\\u003cpeople\\\\u003e" in page, "cdn." in page
+    (False, True, False)
+    """
+    payload, points = _payload(incidents, mentions, _scrub(title) if title else None)
+    m = folium.Map(
+        location=[20.0, 0.0],
+        zoom_start=2,
+        tiles=None if offline else "cartodbpositron",
+        prefer_canvas=True,
+        control_scale=True,
+        world_copy_jump=True,
+    )
+    if offline:
+        # Drop folium's CDN links (Leaflet, jQuery, Bootstrap, ...): geomap.js needs
+        # only Leaflet and the plugins, which are inlined instead.
+        m.default_js = []
+        m.default_css = []
+    if title:
+        m.get_root().title = html.escape(_scrub(title))
+    m.add_child(_GeomapLayers(embed_json(payload), offline=offline))
+    bounds = _bounds(points)
+    if bounds is not None:
+        m.fit_bounds(bounds, padding=(20, 20), max_zoom=11)
+    log.debug("map: %d incidents drawn, %d without coordinates, %d places",
+              len(payload["inc"]["lat"]), payload["unmapped"],
+              len(payload["places"]["lat"]))
+    return m
+
+
+def write_map(
+    path: str | os.PathLike[str],
+    incidents: Sequence[Incident],
+    mentions: Sequence[Mention] = (),
+    *,
+    offline: bool = False,
+    title: str | None = None,
+) -> None:
+    """Write the map as one HTML file, atomically (temp file + rename).
+
+    See :func:`to_map` for the arguments.
+    """
+    page = to_map(incidents, mentions, offline=offline, title=title).get_root().render()
+    with atomic_write(path) as fh:
+        fh.write(page)
