@@ -477,7 +477,7 @@ def to_map(
     m = folium.Map(
         location=[20.0, 0.0],
         zoom_start=2,
-        tiles=None if offline else "cartodbpositron",
+        tiles=None if offline else "OpenStreetMap",
         prefer_canvas=True,
         control_scale=True,
         world_copy_jump=True,
