@@ -1,0 +1,221 @@
+"""Run the NLP stage on a Dask cluster (``geomap ... --dask [ADDRESS]``).
+
+The unit of work is a partition of articles: each worker process loads the
+pipeline (spaCy model + gazetteer) once, keeps it in a module-level cache and
+maps :meth:`geomap.pipeline.Pipeline.process_many` over the partitions it is
+given. Results come back to the client in input order, so everything after
+the NLP stage (the store, cross-article merging with
+:func:`geomap.merge.merge_incidents`, the writers) is the same code as a
+single-process run, and the output is the same.
+
+Pointing it at a cluster
+------------------------
+``geomap map corpus/ --dask``
+    starts a ``LocalCluster`` on this machine: one single-threaded worker
+    process per core (or ``--processes N`` workers).
+``geomap map corpus/ --dask tcp://scheduler:8786``
+    uses an existing scheduler, e.g. one started with ``dask scheduler`` and
+    workers started on each machine with ``dask worker tcp://scheduler:8786
+    --nthreads 1 --nworkers auto``. Every worker machine needs the same geomap
+    version installed (``pip install 'geomap[dask]'``, which brings the spaCy
+    model) and its gazetteer built once beforehand (``geomap gazetteer build``),
+    or ``--gazetteer PATH`` naming a store that exists at that path on every
+    worker (shared storage). Articles are sent from the client, so input files
+    need only exist where ``geomap`` runs; results come back to the client,
+    which writes the outputs and the ``--store``.
+
+From Python, wrap a client of your own::
+
+    with DaskProcessor(PipelineSpec(), address="tcp://scheduler:8786") as run:
+        for result in run(read_articles(["corpus/"])):
+            ...
+
+or map a ``dask.bag`` of articles with :func:`process_bag`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from geomap.errors import GeomapError
+from geomap.models import Article, ArticleResult
+from geomap.nlp import DEFAULT_MODEL
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dask.bag
+
+    from geomap.pipeline import Pipeline
+
+__all__ = ["DaskProcessor", "PipelineSpec", "process_bag", "process_partition"]
+
+log = logging.getLogger(__name__)
+
+_LOCK = threading.Lock()  # one pipeline use at a time per worker process
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSpec:
+    """What a worker needs to build the same pipeline as the client (hashable)."""
+
+    model: str = DEFAULT_MODEL
+    gazetteer: str | None = None
+    batch_size: int = 32
+    country_focus: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, pipeline: Pipeline) -> PipelineSpec:
+        """The spec of an existing :class:`~geomap.pipeline.Pipeline`."""
+        return cls(model=pipeline.model, gazetteer=pipeline.gazetteer_path,
+                   batch_size=pipeline.batch_size,
+                   country_focus=tuple(pipeline.country_focus))
+
+    def build(self) -> Pipeline:
+        """A single-process pipeline with these settings."""
+        from geomap.pipeline import Pipeline
+
+        return Pipeline(model=self.model, gazetteer=self.gazetteer,
+                        batch_size=self.batch_size, n_process=1,
+                        country_focus=self.country_focus)
+
+
+@functools.lru_cache(maxsize=2)
+def _worker_pipeline(spec: PipelineSpec) -> Pipeline:
+    pipeline = spec.build()
+    pipeline.nlp  # noqa: B018  (load model and gazetteer once per worker)
+    log.info("worker %d loaded the pipeline", os.getpid())
+    return pipeline
+
+
+def process_partition(articles: Sequence[Article],
+                      spec: PipelineSpec) -> list[ArticleResult]:
+    """Process one partition with this process's cached pipeline (the Dask task)."""
+    with _LOCK:
+        pipeline = _worker_pipeline(spec)
+        return list(pipeline.process_many(articles))
+
+
+def process_bag(articles: dask.bag.Bag, spec: PipelineSpec) -> dask.bag.Bag:
+    """Map the pipeline over a ``dask.bag`` of articles: a bag of results.
+
+    Merge afterwards exactly as a single run does, e.g.
+    ``merge_incidents(i for r in bag.compute() for i in r.incidents)``.
+    """
+    return articles.map_partitions(process_partition, spec)
+
+
+class DaskProcessor:
+    """Articles -> results through a Dask cluster, in input order, streamed.
+
+    Parameters
+    ----------
+    spec
+        The pipeline settings every worker uses.
+    address
+        Scheduler address (``tcp://host:8786``); ``None`` starts a LocalCluster.
+    n_workers
+        Worker processes of the LocalCluster (default: one per core).
+    partition_size
+        Articles per task.
+    in_flight
+        Partitions submitted ahead of the one being collected (default: two
+        per worker thread), which bounds client memory.
+    """
+
+    def __init__(self, spec: PipelineSpec, *, address: str | None = None,
+                 n_workers: int | None = None, partition_size: int = 64,
+                 in_flight: int | None = None) -> None:
+        if partition_size < 1:
+            raise ValueError("partition_size must be at least 1")
+        self.spec = spec
+        self.address = address
+        self.n_workers = n_workers or os.cpu_count() or 1
+        self.partition_size = partition_size
+        self.in_flight = in_flight
+        self.client: Any = None
+        self._cluster: Any = None
+
+    def __enter__(self) -> DaskProcessor:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None,
+                 exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Connect to the scheduler, or start the LocalCluster."""
+        if self.client is not None:
+            return
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as err:
+            raise GeomapError("--dask needs dask.distributed: "
+                              "pip install 'geomap[dask]'") from err
+        if self.address:
+            try:
+                self.client = Client(self.address, timeout="30s")
+            except OSError as err:
+                raise GeomapError(f"cannot reach the Dask scheduler at "
+                                  f"{self.address}: {err}") from err
+            log.info("using Dask scheduler %s", self.address)
+            return
+        # Build the gazetteer here first, so that the workers do not all build
+        # it at once on a fresh machine.
+        from geomap.gazetteer_access import open_gazetteer
+
+        open_gazetteer(self.spec.gazetteer)
+        self._cluster = LocalCluster(
+            n_workers=self.n_workers, threads_per_worker=1, processes=True,
+            dashboard_address=None, silence_logs=logging.ERROR)
+        self.client = Client(self._cluster)
+        # Workers are fresh interpreters: let them import geomap from where
+        # this process does, even when it is not pip-installed.
+        root = str(Path(__file__).resolve().parents[1])
+        self.client.run(sys.path.insert, 0, root)
+        log.info("started a Dask LocalCluster with %d workers", self.n_workers)
+
+    def close(self) -> None:
+        """Disconnect (and stop the LocalCluster if this processor started it)."""
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def __call__(self, articles: Iterable[Article]) -> Iterator[ArticleResult]:
+        """Stream results for ``articles`` (input order), partition by partition."""
+        from geomap.runner import chunked
+
+        self.start()
+        client = self.client
+        ahead = self.in_flight or 2 * max(1, sum(client.nthreads().values()))
+        futures: deque[Any] = deque()
+        try:
+            for part in chunked(articles, self.partition_size):
+                futures.append(client.submit(process_partition, part, self.spec,
+                                             pure=False))
+                while len(futures) > ahead:
+                    yield from self._collect(futures.popleft())
+            while futures:
+                yield from self._collect(futures.popleft())
+        finally:
+            for fut in futures:
+                fut.cancel()
+
+    @staticmethod
+    def _collect(future: Any) -> list[ArticleResult]:
+        try:
+            return future.result()
+        finally:
+            future.release()
