@@ -68,7 +68,21 @@ def _add_pipeline(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=32, metavar="N",
                    help="articles per nlp.pipe batch (default 32)")
     p.add_argument("--processes", type=int, default=1, metavar="N",
-                   help="worker processes for nlp.pipe (default 1)")
+                   help="worker processes for nlp.pipe (default 1); with --dask, "
+                        "the LocalCluster's workers (default: one per core)")
+    p.add_argument("--store", metavar="FILE|URL", nargs="?", const="", default=None,
+                   help="record every processed article with its mentions and "
+                        "incidents in a store, committed per batch; a re-run "
+                        "skips stored articles and outputs cover the whole "
+                        "store. FILE is SQLite (default with no value: "
+                        "geomap.sqlite in the output directory, or output/); "
+                        "postgresql://user@host:port/db writes PostGIS")
+    p.add_argument("--no-resume", dest="resume", action="store_false",
+                   help="with --store: process every article again, replacing "
+                        "what the store has")
+    p.add_argument("--dask", metavar="ADDRESS", nargs="?", const="", default=None,
+                   help="run the NLP stage on Dask: a LocalCluster on this "
+                        "machine, or the scheduler at ADDRESS (tcp://host:8786)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,12 +186,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="redraw maps and layers from a store",
                        description="Redraw map.html and layers from a processing "
                                    "store without re-running NLP.")
-    p.add_argument("--store", metavar="URL", required=True,
-                   help="store file or database URL")
+    p.add_argument("--store", metavar="FILE|URL", default=None,
+                   help="store file or database URL (default: geomap.sqlite in "
+                        "the output directory)")
     p.add_argument("-o", "--output", metavar="DIR", default=str(DEFAULT_OUTPUT),
                    help="output directory (default: output/)")
     p.add_argument("--offline", action="store_true",
                    help="self-contained HTML (see 'geomap map --offline')")
+    p.add_argument("--format", dest="formats", action="append", default=[],
+                   choices=["gpkg", "parquet", "csv"],
+                   help="also write layers as GeoPackage, GeoParquet or ACLED-style "
+                        "CSV (repeatable)")
     p.add_argument("--title", help="title shown on the map")
     _add_common(p)
     return parser
@@ -221,17 +240,58 @@ def _pipeline(args: argparse.Namespace) -> Any:
 
 
 def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
+    """Process the input; with ``--store``, stream it into the store and return
+    everything the store holds (without article texts)."""
     from geomap.ingest import read_articles
+    from geomap.runner import CorpusRun, Sized
 
     pipeline = _pipeline(args)
-    articles = read_articles(args.paths, skip_bad=args.skip_bad)
-    # Read and validate all input first, so that a bad record fails before
-    # any model loading or output writing.
-    articles = list(articles)
-    if not articles:
-        raise InputError("no articles found in " + ", ".join(args.paths))
-    stream = pipeline.process_many(articles)
-    return list(_progress(stream, args, stderr, "articles"))
+    process = pipeline.process_many
+    dask = None
+    if args.dask is not None:
+        from geomap.distributed import DaskProcessor, PipelineSpec
+
+        dask = DaskProcessor(PipelineSpec.of(pipeline), address=args.dask or None,
+                             n_workers=args.processes if args.processes > 1 else None,
+                             partition_size=2 * args.batch_size)
+        process = dask
+    try:
+        if args.store is None:
+            # Read and validate all input first, so that a bad record fails
+            # before any model loading or output writing.
+            articles = list(read_articles(args.paths, skip_bad=args.skip_bad))
+            if not articles:
+                raise InputError("no articles found in " + ", ".join(args.paths))
+            stream = Sized(process(articles), len(articles))
+            return list(_progress(stream, args, stderr, "articles"))
+
+        # With a store: stream, commit per batch, never hold the corpus.
+        from geomap.store import DEFAULT_STORE_NAME, open_store
+
+        target = args.store or str(
+            (Path(args.output) if args.command == "map" else DEFAULT_OUTPUT)
+            / DEFAULT_STORE_NAME)
+        with open_store(target) as store:
+            run = CorpusRun(read_articles(args.paths, skip_bad=args.skip_bad),
+                            store, process, batch_size=args.batch_size,
+                            resume=args.resume)
+            ids: Iterable[str] = run
+            bar = not args.quiet and hasattr(stderr, "isatty") and stderr.isatty()
+            if bar and "-" not in args.paths:  # a cheap first pass for the ETA
+                ids = Sized(run, sum(1 for _ in read_articles(
+                    args.paths, skip_bad=args.skip_bad)))
+            for _ in _progress(ids, args, stderr, "articles"):
+                pass
+            if run.stats.seen == 0:
+                raise InputError("no articles found in " + ", ".join(args.paths))
+            if not args.quiet:
+                stderr.write(f"geomap: store {store.url}: {run.stats.processed} "
+                             f"articles processed, {run.stats.skipped} already "
+                             "stored\n")
+            return list(store.results(text=False))
+    finally:
+        if dask is not None:
+            dask.close()
 
 
 def _write_rows(rows: Iterator[dict[str, Any]], fields: Sequence[str], fmt: str,
@@ -362,9 +422,9 @@ def _cmd_gazetteer(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
     show = not args.quiet and hasattr(stderr, "isatty") and stderr.isatty()
     if action == "build":
         path = args.gazetteer or gazetteer.default_path()
-        if args.force or not gazetteer.Gazetteer.is_current(path):
+        if args.force:
             gazetteer.build_store(path, progress=show)
-        info = gazetteer.Gazetteer.open(path, build=False).info()
+        info = gazetteer.Gazetteer.open(path, build=True, progress=show).info()
     elif action == "import":
         for f in (args.all_countries, args.admin1_codes):
             if not Path(f).is_file():
@@ -394,12 +454,20 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _cmd_render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from geomap.store import open_store
+    from geomap.store import DEFAULT_STORE_NAME, open_store
 
-    with open_store(args.store, create=False) as store:
-        results = list(store.results())
-    written = write_outputs(Path(args.output), results, offline=args.offline,
-                            title=args.title)
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"cannot write to '{out}': not a directory")
+    target = args.store or str(out / DEFAULT_STORE_NAME)
+    with open_store(target, create=False) as store:
+        results = list(_progress(store.results(text=False), args, stderr,
+                                 "articles"))
+    if not results:
+        raise InputError(f"the store '{target}' holds no articles; fill it with "
+                         "'geomap map PATH --store'")
+    written = write_outputs(out, results, offline=args.offline,
+                            formats=args.formats, title=args.title)
     if not args.quiet:
         stderr.write(f"geomap: wrote {', '.join(str(p) for p in written)}\n")
     return ExitStatus.OK
