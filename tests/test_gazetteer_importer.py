@@ -1,0 +1,111 @@
+"""The GeoNames dump importer, on small files in the GeoNames format written here.
+
+Rows are modelled on real GeoNames records (CC BY 4.0, geonames.org).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import zipfile
+
+import pytest
+
+from gazetteer import Gazetteer, GazetteerError, import_geonames
+
+
+def row(*cols) -> str:
+    assert len(cols) == 19
+    return "\t".join(str(c) for c in cols)
+
+
+ROWS = [
+    row(690791, "Ukraine", "Ukraine", "Ucraina,Ukraina,Украина", 49.0, 32.0, "A", "PCLI",
+        "UA", "", "00", "", "", "", 44622516, "", 175, "Europe/Kyiv", "2023-01-01"),
+    row(710734, "Chernihiv Oblast", "Chernihiv Oblast", "Chernigovskaya Oblast,Chernihivska",
+        51.33, 32.0, "A", "ADM1", "UA", "", "02", "", "", "", 1005745, "", 150,
+        "Europe/Kyiv", "2023-01-01"),
+    row(710735, "Chernihiv", "Chernihiv", "Chernigiv,Chernigov,Чернігів,CEJ", 51.50551,
+        31.28487, "P", "PPLA", "UA", "", "02", "", "", "", 282747, "", 123,
+        "Europe/Kyiv", "2023-01-01"),
+    row(706483, "Kharkiv", "Kharkiv", "Kharkov,Харків", 49.98081, 36.25272, "P", "PPLA",
+        "UA", "", "07", "", "", "", 1430885, "", 152, "Europe/Kyiv", "2023-01-01"),
+    row(703448, "Kyiv", "Kyiv", "Kiev,Київ", 50.45466, 30.5238, "P", "PPLC", "UA", "",
+        "12", "", "", "", 2797553, "", 187, "Europe/Kyiv", "2023-01-01"),
+    # Historical place: skipped as a city.
+    row(9999991, "Old Town", "Old Town", "", 50.0, 30.0, "P", "PPLH", "UA", "", "12",
+        "", "", "", 0, "", 100, "Europe/Kyiv", "2023-01-01"),
+    # Impossible latitude: skipped and counted.
+    row(9999992, "Nowhere", "Nowhere", "", 123.0, 30.0, "P", "PPL", "UA", "", "12",
+        "", "", "", 10, "", 100, "Europe/Kyiv", "2023-01-01"),
+    # Malformed lines.
+    "this is not a geonames row",
+    "\t".join(["1"] * 18),
+]
+ADMIN1 = "UA.02\tChernihiv\tChernihiv\t710734\nUA.07\tKharkiv\tKharkiv\t706482\nbroken line\n"
+
+
+@pytest.fixture
+def dump(tmp_path):
+    src = tmp_path / "UA.txt"
+    src.write_text("\n".join(ROWS) + "\n", encoding="utf-8")
+    codes = tmp_path / "admin1CodesASCII.txt"
+    codes.write_text(ADMIN1, encoding="utf-8")
+    return src, codes
+
+
+def test_import_small_dump(dump, tmp_path, caplog):
+    src, codes = dump
+    with caplog.at_level(logging.WARNING, logger="gazetteer.importer"):
+        out = import_geonames(src, codes, tmp_path / "store.sqlite")
+    assert "skipped 2 malformed rows and 1 rows with bad values" in caplog.text
+    with Gazetteer.open(out, build=False) as gaz:
+        info = gaz.info()
+        assert info["origin"] == "import"
+        assert info["counts"] == {"admin1": 2, "city": 3, "country": 1}
+        c = gaz.candidates("Chernigiv")[0]
+        assert (c.place.geonameid, c.place.admin1, c.match) == (710735, "Chernihiv Oblast",
+                                                                "alternate")
+        assert gaz.candidates("Kharkov")[0].place.admin1 == "Kharkiv"
+        assert gaz.candidates("Kyiv")[0].place.admin1 is None
+        assert gaz.candidates("Nowhere", fuzzy=False) == []
+        assert gaz.candidates("Old Town", fuzzy=False) == []
+        assert not gaz.contains("CEJ")  # airport code, not a name
+        region = gaz.admin1("UA", "Chernihiv region")
+        assert (region.geonameid, region.name) == (710734, "Chernihiv Oblast")
+        kharkiv_region = gaz.admin1("UA", "UA.07")
+        assert kharkiv_region.geonameid == 706482  # synthesised at the cities' centroid
+        assert kharkiv_region.lat == pytest.approx(49.98081)
+        assert gaz.country("UA").geonameid == 690791
+        assert gaz.country_of_demonym("Ukrainian") == "UA"
+        assert gaz.reverse(50.4, 30.6).name == "Kyiv"
+        db = sqlite3.connect(out)
+        skipped = json.loads(db.execute("SELECT value FROM meta WHERE key='skipped'").fetchone()[0])
+        db.close()
+        assert skipped == {"malformed": 2, "bad_values": 1}
+
+
+def test_import_zip(dump, tmp_path):
+    src, codes = dump
+    archive = tmp_path / "UA.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("readme.txt", "GeoNames readme")
+        zf.write(src, "UA.txt")
+    out = import_geonames(archive, codes, tmp_path / "zipped.sqlite")
+    with Gazetteer.open(out, build=False) as gaz:
+        assert gaz.candidates("Kiev")[0].place.geonameid == 703448
+
+
+def test_import_unreadable_files(tmp_path, dump):
+    src, codes = dump
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_bytes(b"\x00\xff\x10 nothing useful here\n" * 20)
+    with pytest.raises(GazetteerError, match="not a GeoNames dump"):
+        import_geonames(garbage, codes, tmp_path / "a.sqlite")
+    with pytest.raises(GazetteerError, match="not a GeoNames admin1 codes file"):
+        import_geonames(src, garbage, tmp_path / "b.sqlite")
+    with pytest.raises(GazetteerError, match="cannot read"):
+        import_geonames(tmp_path / "missing.zip", codes, tmp_path / "c.sqlite")
+    assert not (tmp_path / "a.sqlite").exists()
+    assert not list(tmp_path.glob("*.tmp-*"))
