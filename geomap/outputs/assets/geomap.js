@@ -34,6 +34,8 @@
 
   function fmtInt(n) { return Number(n).toLocaleString('en-US'); }
 
+  function plural(n, word) { return fmtInt(n) + ' ' + word + (n === 1 ? '' : 's'); }
+
   function str(D, idx) { return (idx === null || idx === undefined || idx < 0) ? null : D.strings[idx]; }
 
   function row(table, label, value, field) {
@@ -157,8 +159,10 @@
     ctl.onAdd = function () {
       var box = el('div', 'geomap-title leaflet-bar');
       if (D.title) { box.appendChild(el('div', 'gm-title-text', D.title)); }
-      var parts = [fmtInt(D.inc.lat.length) + ' incidents', fmtInt(D.places.lat.length) + ' places'];
-      if (D.unmapped) { parts.push(fmtInt(D.unmapped) + ' incidents without coordinates (not shown)'); }
+      var parts = [plural(D.inc.lat.length, 'incident'), plural(D.places.lat.length, 'place')];
+      if (D.unmapped) {
+        parts.push(plural(D.unmapped, 'incident') + ' without coordinates (not shown)');
+      }
       box.appendChild(el('div', 'gm-title-stats', parts.join(' · ')));
       L.DomEvent.disableClickPropagation(box);
       return box;
@@ -261,21 +265,23 @@
   window.geomapRender = function (map, dataId, baseId) {
     var D = JSON.parse(document.getElementById(dataId).textContent);
     var N = D.inc.lat.length;
+    // Without tiles Leaflet has no zoom limit, which the cluster layer needs.
+    if (!isFinite(map.getMaxZoom())) { map.options.maxZoom = 18; }
     var api = {map: map, data: D, ready: false, layers: {}};
     window.geomap = api;
 
     var base = baseId ? basemap(map, baseId) : null;
-    addPane(map, 'geomapPlaces', 390);
-    addPane(map, 'geomapIncidents', 410);
-    var placeRenderer = L.canvas({pane: 'geomapPlaces', padding: 0.5, tolerance: 2});
-    var incRenderer = L.canvas({pane: 'geomapIncidents', padding: 0.5, tolerance: 3});
+    // One canvas for places, incidents and clustered incidents: a canvas above
+    // another would swallow the clicks meant for the markers below it.
+    addPane(map, 'geomapMarkers', 410);
+    var renderer = L.canvas({pane: 'geomapMarkers', padding: 0.5, tolerance: 3});
 
     // Places mentioned, sized by mention count.
     var places = L.featureGroup();
     var P = D.places;
     for (var j = 0; j < P.lat.length; j++) {
       var pm = L.circleMarker([P.lat[j], P.lon[j]], {
-        renderer: placeRenderer, radius: P.r[j], color: '#2b4a6f', weight: 1.2,
+        renderer: renderer, radius: P.r[j], color: '#2b4a6f', weight: 1.2,
         opacity: 0.8, fillColor: '#6f95c2', fillOpacity: 0.25
       });
       pm.geomapIndex = j;
@@ -284,7 +290,7 @@
     places.bindPopup(function (layer) { return placePopup(D, layer.geomapIndex); }, {maxWidth: 320});
 
     // Incidents: one canvas circle marker each.
-    var markers = makeMarkers(D, incRenderer);
+    var markers = makeMarkers(D, renderer);
     var incidents = L.featureGroup(markers);
     incidents.bindPopup(function (layer) { return incidentPopup(D, layer.geomapIndex); },
       {maxWidth: 360, minWidth: 220});
@@ -299,10 +305,7 @@
       {maxWidth: 360, minWidth: 220});
     var clusterMarkers = null;
     function fillClusters() {
-      if (clusterMarkers === null) {
-        var r = L.canvas({pane: 'markerPane', padding: 0.5, tolerance: 3});
-        clusterMarkers = makeMarkers(D, r);
-      }
+      if (clusterMarkers === null) { clusterMarkers = makeMarkers(D, renderer); }
       clusters.clearLayers();
       clusters.addLayers(clusterMarkers.filter(function (m, i) { return visible[i]; }));
     }
@@ -310,6 +313,8 @@
     var built = {clusters: false, heat: false};
 
     map.on('overlayadd', function (e) {
+      // Places are drawn under the incidents on the shared canvas.
+      if (e.layer === places) { places.eachLayer(function (l) { l.bringToBack(); }); }
       if (e.layer === clusters && !built.clusters) { built.clusters = true; fillClusters(); }
       if (e.layer === heat && !built.heat) { built.heat = true; heat.setLatLngs(heatPoints(D, visible)); }
     });

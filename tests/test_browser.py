@@ -1,0 +1,291 @@
+"""The offline map in a real browser: Debian's chromium driven by Playwright.
+
+Needs ``/usr/bin/chromium`` (``apt-get install chromium``). Without it the
+tests fail, unless ``GEOMAP_ALLOW_NO_BROWSER=1`` is set (local runs only).
+Screenshots go to ``test-artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from geomap.models import Incident, Mention, Place
+from geomap.outputs.html import write_map
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+KYIV = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
+KHARKIV = Place(706483, "Kharkiv", 49.98081, 36.25272, "UA", "Kharkiv", "city")
+MYKOLAIV = Place(700569, "Mykolaiv", 46.96591, 31.9974, "UA", "Mykolaiv", "city")
+DNIPRO = Place(709930, "Dnipro", 48.4593, 35.03865, "UA", "Dnipropetrovsk", "city")
+ODESA = Place(698740, "Odesa", 46.47747, 30.73262, "UA", "Odessa", "city")
+LVIV = Place(702550, "Lviv", 49.83826, 24.02324, "UA", "Lviv", "city")
+
+SCRIPT = "<script>window.__pwned=1</script>"
+IMG = '"><img src=x onerror="window.__pwned=1">'
+JS_URL = "javascript:window.__pwned=1"
+PAYLOAD = SCRIPT + IMG
+
+INCIDENTS = [
+    Incident("a1", KYIV, "Kyiv", "point", "missile", dt.date(2022, 3, 1), 12, 30,
+             "at_least", "approx", "At least 12 people were killed and about 30 hurt.",
+             ("https://example.org/a1",)),
+    Incident("a2", KHARKIV, "Kharkiv", "point", "shelling", dt.date(2022, 3, 2), 3,
+             None, "exact", None, "Shelling killed three.", ("Local agency",)),
+    Incident("a3", MYKOLAIV, "Mykolaiv", "point", "drone", dt.date(2022, 3, 2), None,
+             None, None, None, "A drone hit the port.", ()),
+    Incident("a4", DNIPRO, "Dnipro", "point", "airstrike", None, 1, 2, "exact",
+             "exact", "One killed, two wounded.", ("https://example.org/a4",)),
+    Incident("a5", ODESA, PAYLOAD, "point", "explosion", dt.date(2022, 3, 4), 7, None,
+             "approx", None, f"{PAYLOAD} {JS_URL}", (JS_URL, PAYLOAD)),
+    Incident("a6", None, "Nowhere", None, "other", None, 1, None, "exact", None,
+             "Unresolved.", ()),
+]
+HOSTILE_PLACE = Place(-5, PAYLOAD, LVIV.lat, LVIV.lon, "UA", IMG, "city")
+MENTIONS = [
+    Mention("a1", 0, 4, "Kyiv", KYIV, 0.9),
+    Mention("a2", 0, 7, "Kharkiv", KHARKIV, 0.9),
+    Mention("a2", 20, 25, "Kyiv", KYIV, 0.9),
+    Mention("a5", 0, len(PAYLOAD), PAYLOAD, HOSTILE_PLACE, 0.4),
+]
+MAPPED = [i for i in INCIDENTS if i.place is not None]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("GEOMAP_ALLOW_NO_BROWSER") == "1":
+            pytest.skip("/usr/bin/chromium is absent and GEOMAP_ALLOW_NO_BROWSER=1")
+        pytest.fail("/usr/bin/chromium is missing: apt-get install chromium "
+                    "(or set GEOMAP_ALLOW_NO_BROWSER=1 for a local run without it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS,
+                                     headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def map_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("map") / "map.html"
+    write_map(path, INCIDENTS, MENTIONS, offline=True, title=PAYLOAD)
+    return path
+
+
+class Session:
+    """A loaded page plus everything it logged and requested."""
+
+    def __init__(self, browser, path: Path):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 860})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("pageerror", lambda err: self.errors.append(f"pageerror: {err}"))
+        self.page.on("console", lambda msg: self.errors.append(f"console: {msg.text}")
+                     if msg.type == "error" else None)
+        self.page.on("request", lambda req: self.requests.append(req.url)
+                     if not req.url.startswith(("file:", "data:", "blob:")) else None)
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(path.as_uri())
+        self.page.wait_for_function("window.geomap && window.geomap.ready === true",
+                                    timeout=20_000)
+
+    def js(self, expr: str, arg=None):
+        return self.page.evaluate(expr, arg)
+
+    def click_incident(self, index_of):
+        """Click, with the real mouse, the incident whose article id is ``index_of``."""
+        i, x, y = self.js("""(aid) => {
+            const g = window.geomap, D = g.data;
+            g.map.closePopup();
+            const i = D.inc.a.findIndex(s => D.strings[s] === aid);
+            // centre the marker first, as a user would, so no control covers it
+            g.map.setView(g.markers[i].getLatLng(), g.map.getZoom(), {animate: false});
+            const p = g.map.latLngToContainerPoint(g.markers[i].getLatLng());
+            const box = g.map.getContainer().getBoundingClientRect();
+            return [i, box.left + p.x, box.top + p.y];
+        }""", index_of)
+        self.page.mouse.click(x, y)
+        selector = f'.leaflet-popup-content .geomap-popup[data-incident="{i}"]'
+        self.page.wait_for_selector(selector)
+        return self.page.locator(selector)
+
+    def field(self, popup, name: str) -> str:
+        return popup.locator(f'[data-field="{name}"]').inner_text()
+
+    def close(self):
+        self.page.close()
+
+
+@pytest.fixture
+def session(browser, map_file):
+    s = Session(browser, map_file)
+    yield s
+    s.close()
+
+
+def test_offline_page_loads_without_errors_or_network(session):
+    assert session.errors == []
+    assert session.requests == []
+    assert session.js("typeof L.markerClusterGroup") == "function"
+    # the bundled country outlines are drawn
+    assert session.js("window.geomap.layers.base.getLayers().length") > 200
+
+
+def test_every_incident_is_drawn(session):
+    assert session.js("window.geomap.layers.incidents.getLayers().length") == len(MAPPED)
+    # each marker is on the map, in view, and its centre pixel is painted
+    painted = session.js("""() => {
+        const g = window.geomap, out = [];
+        const bounds = g.map.getBounds();
+        for (const m of g.layers.incidents.getLayers()) {
+            const r = m._renderer, ctx = r._ctx, dpr = window.devicePixelRatio || 1;
+            const p = m._point.subtract(r._bounds.min);
+            const alpha = ctx.getImageData(Math.round(p.x * dpr), Math.round(p.y * dpr),
+                                           1, 1).data[3];
+            out.push(bounds.contains(m.getLatLng()) && alpha > 0);
+        }
+        return out;
+    }""")
+    assert painted == [True] * len(MAPPED)
+    assert session.page.locator(".gm-title-stats").inner_text() == (
+        "5 incidents · 3 places · 1 incident without coordinates (not shown)")
+
+
+def test_popup_shows_the_figures(session):
+    popup = session.click_incident("a1")
+    assert session.field(popup, "location") == "Kyiv"
+    assert session.field(popup, "place") == "Kyiv, Kyiv City, Ukraine (point)"
+    assert session.field(popup, "date") == "2022-03-01"
+    assert session.field(popup, "event_type") == "missile"
+    assert session.field(popup, "killed") == "at least 12"
+    assert session.field(popup, "wounded") == "about 30"
+    assert session.field(popup, "quote") == (
+        "At least 12 people were killed and about 30 hurt.")
+    link = popup.locator('[data-field="source"] a')
+    assert link.count() == 1
+    assert link.get_attribute("href") == "https://example.org/a1"
+    assert link.get_attribute("rel") == "noopener noreferrer nofollow"
+    assert session.errors == []
+
+
+def test_unknown_figures_and_plain_text_sources(session):
+    popup = session.click_incident("a3")
+    assert session.field(popup, "killed") == "unknown"
+    assert session.field(popup, "wounded") == "unknown"
+    popup = session.click_incident("a2")
+    assert session.field(popup, "killed") == "3"
+    assert session.field(popup, "source") == "Source: Local agency"
+    assert popup.locator('[data-field="source"] a').count() == 0
+
+
+def test_payloads_execute_nothing_and_show_as_text(session):
+    page = session.page
+    assert page.title() == PAYLOAD
+    assert page.locator(".gm-title-text").inner_text() == PAYLOAD
+    popup = session.click_incident("a5")
+    assert session.field(popup, "location") == PAYLOAD
+    assert session.field(popup, "quote") == f"{PAYLOAD} {JS_URL}"
+    assert session.field(popup, "killed") == "about 7"
+    # neither the javascript: URL nor the markup became a link
+    assert popup.locator("a").count() == 0
+    assert session.field(popup, "source") == f"Sources: {JS_URL} | {PAYLOAD}"
+    # the hostile place's popup (a place-only marker)
+    point = session.js("""() => {
+        const g = window.geomap;
+        g.map.closePopup();
+        const m = g.layers.places.getLayers().find(
+            l => g.data.strings[g.data.places.name[l.geomapIndex]].startsWith('<script>'));
+        g.map.setView(m.getLatLng(), g.map.getZoom(), {animate: false});
+        const p = g.map.latLngToContainerPoint(m.getLatLng());
+        const box = g.map.getContainer().getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y];
+    }""")
+    page.mouse.click(*point)
+    page.wait_for_selector(".geomap-place-popup")
+    place_popup = page.locator(".geomap-place-popup")
+    assert place_popup.locator(".gm-head").inner_text() == PAYLOAD
+    assert place_popup.locator(".gm-sub").inner_text() == f"{IMG}, Ukraine"
+    assert session.field(place_popup, "forms") == PAYLOAD
+    page.wait_for_timeout(200)  # an onerror handler would have fired by now
+    assert session.js("typeof window.__pwned") == "undefined"
+    assert session.js("document.querySelectorAll('img[src=\"x\"]').length") == 0
+    assert session.js("document.querySelectorAll('.leaflet-popup-content script')"
+                      ".length") == 0
+    assert session.dialogs == []
+    assert session.errors == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser-map-payload-popup.png"))
+
+
+def test_time_slider_filters_by_date(session):
+    page = session.page
+    slider = page.locator(".gm-time-range")
+    assert slider.get_attribute("max") == "3"  # three distinct dates, then "all"
+
+    def set_slider(value: int, single: bool = False):
+        session.js("""([v, single]) => {
+            const box = document.querySelector('.gm-time-single');
+            if (box.checked !== single) { box.click(); }
+            const s = document.querySelector('.gm-time-range');
+            s.value = String(v);
+            s.dispatchEvent(new Event('input', {bubbles: true}));
+        }""", [value, single])
+        return session.js("window.geomap.layers.incidents.getLayers().length")
+
+    assert set_slider(0) == 1                 # up to 2022-03-01
+    assert page.locator(".gm-time-label").inner_text() == "up to 2022-03-01"
+    assert set_slider(1) == 3                 # up to 2022-03-02
+    assert set_slider(1, single=True) == 2    # only 2022-03-02
+    assert page.locator(".gm-time-label").inner_text() == "2022-03-02"
+    assert set_slider(3) == len(MAPPED)       # all, undated included
+    assert session.errors == []
+
+
+def test_layer_control_switches_clusters_heat_and_places(session):
+    page = session.page
+    control = page.locator(".leaflet-control-layers-overlays")
+    labels = [t.strip() for t in control.locator("label").all_inner_texts()]
+    assert labels == ["Incidents (5)", "Incident clusters", "Heat map (killed + wounded)",
+                      "Places mentioned (3)", "Country outlines"]
+    control.locator("label", has_text="Incident clusters").click()
+    control.locator("label", has_text="Heat map").click()
+    page.wait_for_timeout(300)
+    assert session.js("window.geomap.layers.clusters.getLayers().length") == len(MAPPED)
+    assert session.js("window.geomap.layers.heat._latlngs.length") == len(MAPPED)
+    assert session.js("window.geomap.map.hasLayer(window.geomap.layers.heat)") is True
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    control.locator("label", has_text="Places mentioned").click()
+    assert session.js("window.geomap.map.hasLayer(window.geomap.layers.places)") is False
+    assert session.errors == []
+
+
+def test_legend_explains_colour_and_size(session):
+    legend = session.page.locator(".geomap-legend")
+    text = legend.inner_text()
+    for word in ("Event type (colour)", "missile", "shelling", "drone", "airstrike",
+                 "explosion", "Killed + wounded (circle area)", "no figure given"):
+        assert word in text
+    sizes = session.js("""() => Array.from(document.querySelectorAll('.gm-size'))
+        .map(e => e.getBoundingClientRect().width)""")
+    assert sizes == pytest.approx([8, 8, 15.81, 50], abs=0.01)
+
+
+def test_screenshot_artifact(session):
+    ARTIFACTS.mkdir(exist_ok=True)
+    out = ARTIFACTS / "browser-map.png"
+    session.page.screenshot(path=str(out))
+    assert out.stat().st_size > 20_000
