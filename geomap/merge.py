@@ -1,0 +1,174 @@
+"""Merge incidents reported by several articles into one record per event.
+
+Two incidents are the same event when their dates agree (equal, or both
+unknown), their places are the same GeoNames entry or lie within ``max_km`` of
+each other, and their event types are compatible. Clusters are connected
+components of that relation, so the result does not depend on input order; the
+merged record keeps the highest figures and every source. Merging is the reduce
+step of the Dask path: merging partitions and then merging the partial results
+gives the same incidents as merging everything at once (for events that are
+well separated in space or time, which is what the 25 km rule assumes).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from geomap.models import Incident, Place
+
+__all__ = ["haversine_km", "merge_incidents", "types_compatible"]
+
+log = logging.getLogger(__name__)
+
+_EARTH_RADIUS_KM = 6371.0088
+_EXPLOSIVE = frozenset({"airstrike", "missile", "shelling", "drone", "explosion",
+                        "bombing"})
+_ARMED = frozenset({"shooting", "clash", "bombing", "explosion"})
+_WILDCARD = frozenset({"other", "explosion"})
+_PRECISION_RANK = {"point": 0, "admin1": 1, "country": 2, None: 3}
+_QUALIFIER_RANK = {"exact": 0, "at_least": 1, "approx": 2, None: 3}
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres between two (lat, lon) points.
+
+    Examples
+    --------
+    >>> round(haversine_km(46.97625, 31.99296, 46.97625, 31.99296), 3)
+    0.0
+    >>> round(haversine_km(50.45466, 30.5238, 49.98081, 36.25272))  # Kyiv-Kharkiv
+    409
+    """
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def types_compatible(a: str, b: str) -> bool:
+    """Whether two event types can describe the same event.
+
+    Equal types are compatible; ``other`` and ``explosion`` go with anything;
+    otherwise both must be explosive weapons (airstrike, missile, shelling,
+    drone, bombing) or both armed attacks (shooting, clash, bombing).
+
+    Examples
+    --------
+    >>> types_compatible("missile", "airstrike"), types_compatible("shooting", "drone")
+    (True, False)
+    """
+    if a == b or a in _WILDCARD or b in _WILDCARD:
+        return True
+    return (a in _EXPLOSIVE and b in _EXPLOSIVE) or (a in _ARMED and b in _ARMED)
+
+
+def same_place(a: Place | None, b: Place | None, max_km: float) -> bool:
+    """Same GeoNames entry, or both points within ``max_km`` kilometres."""
+    if a is None or b is None:
+        return False
+    if a.geonameid == b.geonameid:
+        return True
+    if a.feature != b.feature and "country" in (a.feature, b.feature):
+        return False  # a country centroid says nothing about distance
+    return haversine_km(a.lat, a.lon, b.lat, b.lon) <= max_km
+
+
+def _figure_key(value: int | None, qualifier: str | None) -> tuple[int, int, int]:
+    # numbers beat vague amounts beat nothing; then higher; then more certain
+    has = 2 if value is not None else (1 if qualifier is not None else 0)
+    return (has, value or 0, -_QUALIFIER_RANK[qualifier])
+
+
+def _representative_key(inc: Incident) -> tuple:
+    """Total order used to pick the record whose place, type and quote survive."""
+    return (
+        _PRECISION_RANK[inc.precision],
+        -(inc.killed or 0), -(inc.wounded or 0),
+        inc.event_type == "other",
+        inc.article_id, inc.location, inc.quote, inc.event_type,
+    )
+
+
+def _combine(members: Sequence[Incident]) -> Incident:
+    rep = min(members, key=_representative_key)
+    killed = max(members, key=lambda i: (_figure_key(i.killed, i.killed_qualifier),
+                                         i.article_id))
+    wounded = max(members, key=lambda i: (_figure_key(i.wounded, i.wounded_qualifier),
+                                          i.article_id))
+    sources = sorted({s for inc in members for s in (inc.sources or (inc.article_id,))})
+    date = next((i.date for i in members if i.date is not None), None)
+    event_type = rep.event_type
+    if event_type in _WILDCARD:  # a specific type says more than "other"
+        specific = sorted({i.event_type for i in members} - _WILDCARD)
+        if len(specific) == 1:
+            event_type = specific[0]
+    return replace(
+        rep, date=date, event_type=event_type,
+        killed=killed.killed, killed_qualifier=killed.killed_qualifier,
+        wounded=wounded.wounded, wounded_qualifier=wounded.wounded_qualifier,
+        sources=tuple(sources),
+    )
+
+
+def _sort_key(inc: Incident) -> tuple:
+    return (inc.date.isoformat() if inc.date else "", inc.place.geonameid
+            if inc.place else 0, inc.location, inc.article_id, inc.quote,
+            inc.event_type, inc.killed or -1, inc.wounded or -1)
+
+
+def merge_incidents(incidents: Iterable[Incident], *, max_km: float = 25.0
+                    ) -> list[Incident]:
+    """Merge incidents that describe the same event, across articles.
+
+    Parameters
+    ----------
+    incidents
+        Incidents from any number of articles (or already merged ones).
+    max_km
+        Two places closer than this (haversine, km) count as the same place.
+
+    Returns
+    -------
+    list of Incident
+        One incident per event, sorted by date, place and article; each keeps
+        the highest killed/wounded figures, the most precise place, and the
+        sorted union of ``sources``. Incidents without a place are kept as
+        they are.
+
+    Examples
+    --------
+    >>> merge_incidents([])
+    []
+    """
+    items = sorted(incidents, key=_sort_key)
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_date: dict[object, list[int]] = defaultdict(list)
+    for idx, inc in enumerate(items):
+        if inc.place is not None:
+            by_date[inc.date].append(idx)
+    for group in by_date.values():
+        for pos, i in enumerate(group):
+            for j in group[pos + 1:]:
+                a, b = items[i], items[j]
+                if (types_compatible(a.event_type, b.event_type)
+                        and same_place(a.place, b.place, max_km)):
+                    ri, rj = find(i), find(j)
+                    if ri != rj:
+                        parent[max(ri, rj)] = min(ri, rj)
+    clusters: dict[int, list[Incident]] = defaultdict(list)
+    for idx, inc in enumerate(items):
+        clusters[find(idx)].append(inc)
+    merged = [_combine(members) for members in clusters.values()]
+    log.debug("merged %d incidents into %d", len(items), len(merged))
+    return sorted(merged, key=_sort_key)
