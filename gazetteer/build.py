@@ -37,6 +37,7 @@ from gazetteer.regions import (
     oblast_stem,
     region_names,
 )
+from gazetteer.spatial import xyz
 from gazetteer.schema import (
     KIND_ALTERNATE,
     KIND_NAME,
@@ -46,7 +47,7 @@ from gazetteer.schema import (
     source_versions,
 )
 
-__all__ = ["COUNTRY_ALIASES", "build_store", "xyz"]
+__all__ = ["COUNTRY_ALIASES", "build_store"]
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +69,6 @@ COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "TL": ("East Timor",), "CV": ("Cape Verde",), "BA": ("Bosnia",),
     "FM": ("Micronesia",),
 }  # fmt: skip
-
-
-def xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Unit-sphere coordinates of (lat, lon) in degrees, shape (n, 3).
-
-    >>> xyz(np.array([0.0]), np.array([90.0])).round(6).tolist()
-    [[0.0, 1.0, 0.0]]
-    """
-    la, lo = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
 
 
 # -- countrystatecity ---------------------------------------------------------

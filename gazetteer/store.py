@@ -93,7 +93,7 @@ class Gazetteer:
         self._trie_bytes = len(blob[0])
         self._cache: dict[str, _Hits] = {}
         self._fuzzy_index: dict[str, tuple[list[int], list[str]]] | None = None
-        self._tree: Any = None
+        self._reverse: tuple[Any, Any] | None = None
 
     # -- opening ---------------------------------------------------------------
 
@@ -415,29 +415,39 @@ class Gazetteer:
         """The populated place nearest to (lat, lon), or None beyond ``max_km``."""
         import numpy as np
 
-        from gazetteer.build import xyz
+        from gazetteer.spatial import chord_to_km, xyz
 
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             return None
-        if self._tree is None:
+        if self._reverse is None:
             with self._lock:
-                if self._tree is None:
-                    from scipy.spatial import cKDTree
-
-                    rows = self._db.execute(
-                        "SELECT geonameid, lat, lon FROM places WHERE feature = 'city'"
-                    ).fetchall()
-                    arr = np.array(rows, dtype=np.float64).reshape(-1, 3)
-                    self._ids = arr[:, 0].astype(np.int64)
-                    self._tree = cKDTree(xyz(arr[:, 1], arr[:, 2]))
-        if not len(self._ids):
+                if self._reverse is None:
+                    self._reverse = self._reverse_index()
+        ids, tree = self._reverse
+        if tree is None:
             return None
-        chord, idx = self._tree.query(xyz(np.array([lat]), np.array([lon]))[0])
-        if max_km is not None:
-            km = 2 * 6371.0088 * float(np.arcsin(min(chord / 2, 1.0)))
-            if km > max_km:
-                return None
-        return self.get(int(self._ids[int(idx)]))
+        chord, idx = tree.query(xyz(np.array([lat]), np.array([lon]))[0])
+        if max_km is not None and chord_to_km(chord) > max_km:
+            return None
+        return self.get(int(ids[int(idx)]))
+
+    def _reverse_index(self) -> tuple[Any, Any]:
+        import numpy as np
+        from scipy.spatial import cKDTree
+
+        from gazetteer.spatial import xyz
+
+        blobs = dict(
+            self._db.execute(
+                "SELECT key, value FROM blobs WHERE key IN"
+                " ('cities.ids.int64', 'cities.latlon.float64')"
+            )
+        )
+        ids = np.frombuffer(blobs.get("cities.ids.int64", b""), dtype=np.int64)
+        latlon = np.frombuffer(blobs.get("cities.latlon.float64", b""), dtype=np.float64)
+        latlon = latlon.reshape(-1, 2)
+        tree = cKDTree(xyz(latlon[:, 0], latlon[:, 1])) if len(ids) else None
+        return ids, tree
 
     # -- about -----------------------------------------------------------------
 

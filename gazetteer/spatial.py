@@ -1,0 +1,31 @@
+"""Unit-sphere coordinates for nearest-point queries with a KD-tree."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["EARTH_RADIUS_KM", "chord_to_km", "xyz"]
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Unit-sphere coordinates of (lat, lon) in degrees, shape (n, 3).
+
+    Euclidean nearest neighbours on the sphere are great-circle nearest
+    neighbours, with no trouble at the antimeridian or the poles.
+
+    >>> xyz(np.array([0.0]), np.array([90.0])).round(6).tolist()
+    [[0.0, 1.0, 0.0]]
+    """
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+
+def chord_to_km(chord: float) -> float:
+    """Great-circle distance in km for a chord length on the unit sphere.
+
+    >>> round(chord_to_km(2.0))  # antipodes
+    20015
+    """
+    return 2 * EARTH_RADIUS_KM * float(np.arcsin(min(chord / 2, 1.0)))
