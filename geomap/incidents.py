@@ -31,7 +31,7 @@ from spacy.tokens import Doc, Span, Token
 from geomap.dates import find_date_expressions, is_reporting_context, \
     resolve_relative_date
 from geomap.merge import same_place, types_compatible
-from geomap.models import Article, Incident, Mention, Toll, precision_of
+from geomap.models import Article, Incident, Mention, Place, Toll, precision_of
 from geomap.numbers import Count, parse_count
 
 __all__ = ["event_type_of", "extract_incidents"]
@@ -82,7 +82,7 @@ _CUMULATIVE_WORDS = re.compile(
     r"weeks|months)|(?:this|last|past) (?:year|month|week)|over the (?:past|last)|"
     r"during the (?:[\w-]+ )?(?:war|occupation|siege|conflict|invasion|month|"
     r"week|year|months|weeks|years|fighting|offensive)|across the (?:country|"
-    r"nation)|across (?:the )?(?:[A-Z]\w+)\b(?! region| province| oblast))"
+    r"nation))"
 )
 _DATELINE = re.compile(r"^\s*(?P<head>.{0,100}?)\s(?:--|\u2014|\u2013)\s")
 _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -255,8 +255,11 @@ def _figures(sent: Span) -> list[_Figure]:
             elif lemma in _KILL_NOUNS | _WOUND_NOUNS or tok.lower_ in (
                     "dead", "wounded", "injured"):
                 found.extend(_noun_figures(tok))
-        if tok.lower_ == "dead" and tok.head.lemma_ == "leave":
-            obj = next((c for c in tok.head.children if c.dep_ == "dobj"), None)
+        if tok.lower_ == "dead" and tok.dep_ in ("oprd", "acomp", "xcomp", "ccomp",
+                                                 "advcl", "conj") and \
+                tok.head.pos_ in ("VERB", "AUX") and not _negated(tok.head):
+            obj = next((c for c in tok.head.children if c.dep_ in ("dobj", "nsubjpass")),
+                       None)
             if obj is not None:
                 count, number = _count_of(obj)
                 if count is not None:
@@ -345,6 +348,15 @@ def _toll_figures(tok: Token) -> list[_Figure]:
         verb = verb.head
     own = {t.i for t in tok.subtree}
     candidates: list[tuple[int, Token]] = []
+    doc = tok.doc
+    for prep in verb.subtree:
+        if prep.lower_ in ("to", "at") and prep.dep_ == "prep" and prep.i not in own:
+            for t in doc[prep.i + 1: min(prep.i + 5, prep.sent.end)]:
+                if _is_number(t):
+                    candidates.append((0, t))
+                    break
+                if t.pos_ in ("VERB", "PUNCT") or t.lower_ == "from":
+                    break
     for t in verb.subtree:
         if not _is_number(t) or t.dep_ == "nummod" and t.head.pos_ == "NOUN" \
                 and t.head.i not in own and not _is_number(t.head):
@@ -406,6 +418,31 @@ def _nearest(token: Token, owners: Sequence[Token]) -> int | None:
 def _span_root(doc: Doc, start: int, end: int) -> Token | None:
     span = doc.char_span(start, end, alignment_mode="expand")
     return None if span is None or len(span) == 0 else span.root
+
+
+_REFERENCE_PREPS = frozenset({"near", "outside", "off", "towards", "toward", "beyond",
+                              "from"})
+_REFERENCE_HEADS = frozenset({
+    "outskirts", "outskirt", "north", "south", "east", "west", "northeast",
+    "northwest", "southeast", "southwest", "km", "kilometre", "kilometer", "mile",
+    "kilometres", "kilometers", "miles", "border", "vicinity", "suburb", "suburbs",
+})
+
+
+def _reference(root: Token) -> bool:
+    """Whether a place is only a reference point ("near X", "outskirts of X")."""
+    tok = root
+    for _ in range(4):
+        if tok.dep_ in ("conj", "appos", "compound"):
+            tok = tok.head
+            continue
+        break
+    if tok.dep_ != "pobj":
+        return False
+    prep = tok.head
+    if prep.lower_ in _REFERENCE_PREPS:
+        return True
+    return prep.lower_ == "of" and prep.head.lower_ in _REFERENCE_HEADS
 
 
 def _locative(root: Token) -> bool:
@@ -486,7 +523,7 @@ def _pick_place(anchor: Token | None, cands: list[tuple[Mention, Token, bool]],
     def key(c: tuple[Mention, Token, bool]) -> tuple:
         m, root, loc = c
         dist = _tree_distance(anchor, root) if anchor is not None else 0.0
-        return (not loc, _FEATURE_RANK.get(m.place.feature, 3), dist,
+        return (not loc, _reference(root), _FEATURE_RANK.get(m.place.feature, 3), dist,
                 m.place.geonameid not in dateline_ids, m.start)
 
     return min(cands, key=key)[0]
@@ -568,7 +605,7 @@ def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention]
         figures = _figures(sent)
         triggers = [f.trigger for f in figures]
         anchor = _event_anchor(sent)
-        owners = list(dict.fromkeys(triggers + ([anchor] if anchor is not None else [])))
+        owners = list(dict.fromkeys(triggers))
         kept = []
         for fig in figures:
             if _cumulative(fig, sent, owners):
@@ -581,8 +618,9 @@ def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention]
         sent_type = event_type_of(sent.text)
         cands = per_sent_cands[si]
         groups: dict[int | None, _Draft] = {}
+        loc_cands = [c for c in cands if c[2]]
         for fig in kept:
-            place = _pick_place(fig.trigger, cands, dateline_ids)
+            place = _pick_place(fig.trigger, loc_cands, dateline_ids)
             key = place.start if place is not None else None
             draft = groups.get(key)
             if draft is None:
@@ -623,11 +661,14 @@ def _borrow(drafts: list[_Draft], sents: list[Span],
             order = list(range(d.sent_index - 1, -1, -1)) + list(
                 range(d.sent_index + 1, n))
             for si in order:
-                cands = per_sent_cands[si]
+                cands = [c for c in per_sent_cands[si] if c[2]]
                 if cands:
-                    d.mention = _pick_place(None, sorted(
-                        cands, key=lambda c: (not c[2],)), dateline_ids)
+                    d.mention = _pick_place(None, cands, dateline_ids)
                     break
+            if d.mention is None:
+                own = per_sent_cands[d.sent_index]
+                if own:
+                    d.mention = _pick_place(None, own, dateline_ids)
             if d.mention is None and dateline_mentions:
                 d.mention = min(dateline_mentions,
                                 key=lambda m: (_FEATURE_RANK.get(m.place.feature, 3),
@@ -651,6 +692,16 @@ def _borrow(drafts: list[_Draft], sents: list[Span],
                     break
 
 
+def _contains(coarse: Place, fine: Place) -> bool:
+    """Whether ``fine`` lies in the region or country ``coarse``."""
+    if coarse.country_code != fine.country_code or coarse.feature == fine.feature:
+        return False
+    if coarse.feature == "country":
+        return True
+    return (coarse.feature == "admin1" and fine.feature == "city"
+            and coarse.admin1 is not None and coarse.admin1 == fine.admin1)
+
+
 def _best_figure(figs: list[_Figure]) -> _Figure | None:
     if not figs:
         return None
@@ -667,12 +718,14 @@ def _assemble(drafts: list[_Draft], article: Article, article_type: str | None,
               dateline_mentions: list[Mention]) -> list[Incident]:
     # merge drafts of the same place and compatible date (within the article)
     groups: list[list[_Draft]] = []
-    for d in drafts:
-        if d.mention is None:
-            continue
+    # finer places first, so that a region-level report can join a city's group
+    ordered = sorted((d for d in drafts if d.mention is not None), key=lambda d: (
+        _FEATURE_RANK.get(d.mention.place.feature, 3), d.sent_index))
+    for d in ordered:
         for g in groups:
             head = g[0]
-            if not same_place(head.mention.place, d.mention.place, 25.0):
+            if not (same_place(head.mention.place, d.mention.place, 25.0)
+                    or _contains(d.mention.place, head.mention.place)):
                 continue
             dates = {x.date for x in g if x.date is not None}
             if d.date is not None and dates and d.date not in dates:
