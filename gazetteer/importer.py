@@ -26,8 +26,14 @@ from gazetteer.errors import GazetteerError
 from gazetteer.normalize import normalize
 from gazetteer.records import Place
 from gazetteer.regions import OBLAST_COUNTRIES, display_name, region_names
-from gazetteer.schema import KIND_ALTERNATE, KIND_NAME, KIND_VARIANT, SCHEMA_VERSION
-from gazetteer.schema import StoreWriter, importance
+from gazetteer.schema import (
+    KIND_ALTERNATE,
+    KIND_NAME,
+    KIND_VARIANT,
+    SCHEMA_VERSION,
+    StoreWriter,
+    importance,
+)
 
 __all__ = ["import_geonames", "read_admin1_codes"]
 
@@ -45,8 +51,10 @@ def _open_text(path: Path) -> Iterator[io.TextIOBase]:
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as zf:
-                members = [n for n in zf.namelist()
-                           if n.endswith(".txt") and "readme" not in n.lower()]  # fmt: skip
+                members = [
+                    n for n in zf.namelist()
+                    if n.endswith(".txt") and "readme" not in n.lower()
+                ]  # fmt: skip
                 if not members:
                     raise GazetteerError(f"{path}: no .txt member in the zip archive")
                 with zf.open(members[0]) as raw:
@@ -75,7 +83,9 @@ def read_admin1_codes(path: Path) -> dict[str, tuple[str, str, int]]:
                 continue
             out[parts[0]] = (parts[1], parts[2] or parts[1], int(parts[3]))
     if not out:
-        raise GazetteerError(f"{path}: not a GeoNames admin1 codes file (no valid line)")
+        raise GazetteerError(
+            f"{path}: not a GeoNames admin1 codes file (no valid line)"
+        )
     if bad:
         log.warning("%s: skipped %d malformed lines", path, bad)
     return out

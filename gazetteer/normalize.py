@@ -17,16 +17,17 @@ from collections.abc import Iterable
 
 __all__ = ["is_latin", "normalize", "romanisation_variants"]
 
-# Apostrophe-like marks are dropped: "Bil'horod", "Bilʼhorod" and "Bilhorod" meet.
-_APOSTROPHES = "'’‘ʼʻ`´ʹʽ′＇"
+# Apostrophe-like marks are dropped: "Bil'horod", "Bil\u02bchorod" and "Bilhorod"
+# meet.  Escapes keep the look-alike characters visible.
+_APOSTROPHES = "'`\u2019\u2018\u02bc\u02bb\u00b4\u02b9\u02bd\u2032\uff07"
 # Hyphens, dashes and other separators become spaces: "Ivano-Frankivsk".
-_DASHES = "-‐‑‒–—―−﹘﹣－_/"
+_DASHES = "-_/\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _TRANSLATE = {ord(c): None for c in _APOSTROPHES} | {ord(c): " " for c in _DASHES}
 _SPACES = re.compile(r"[\s.,;:]+")
 # Letters that NFKD does not decompose but that have an obvious base letter.
 _FOLD = str.maketrans(
     {
-        "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "h", "ı": "i",
+        "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "h", "\u0131": "i",
         "ŧ": "t", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th",
     }
 )  # fmt: skip
@@ -46,7 +47,7 @@ def normalize(name: str) -> str:
     'kryvyi rih'
     >>> normalize("  The Hague ")
     'hague'
-    >>> normalize("Bilʼhorod-Dnistrovskyi")
+    >>> normalize("Bil\u02bchorod-Dnistrovskyi")
     'bilhorod dnistrovskyi'
     >>> normalize("Zürich"), normalize("МИКОЛАЇВ") == normalize("Миколаїв")
     ('zurich', True)

@@ -62,7 +62,9 @@ def oblast_stem(name: str) -> str | None:
     return None
 
 
-def display_name(name: str, region_type: str | None, country_code: str, core: str) -> str:
+def display_name(
+    name: str, region_type: str | None, country_code: str, core: str
+) -> str:
     """English display name of a region.
 
     In oblast countries the adjectival or bare name becomes "<core> Oblast"

@@ -132,7 +132,9 @@ class StoreWriter:
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
             "PRAGMA page_size=8192;" + _SCHEMA
         )
-        self.db.execute("CREATE TEMP TABLE stage(norm TEXT, geonameid INTEGER, kind INTEGER)")
+        self.db.execute(
+            "CREATE TEMP TABLE stage(norm TEXT, geonameid INTEGER, kind INTEGER)"
+        )
         self._places: list[tuple] = []
         self._names: list[tuple[str, int, int]] = []
         self.counts: dict[str, int] = {}
@@ -165,9 +167,12 @@ class StoreWriter:
         """
         self._flush()
         self.db.execute("CREATE TEMP TABLE amap(key TEXT PRIMARY KEY, name TEXT)")
-        self.db.executemany("INSERT OR REPLACE INTO amap VALUES (?, ?)", mapping.items())
+        self.db.executemany(
+            "INSERT OR REPLACE INTO amap VALUES (?, ?)", mapping.items()
+        )
         self.db.execute(
-            "UPDATE places SET admin1 = (SELECT name FROM amap WHERE amap.key = places.admin1)"
+            "UPDATE places SET admin1 ="
+            " (SELECT name FROM amap WHERE amap.key = places.admin1)"
             " WHERE feature = 'city'"
         )
         self.db.execute("DROP TABLE amap")
@@ -181,7 +186,8 @@ class StoreWriter:
     def _flush(self) -> None:
         if self._places:
             self.db.executemany(
-                "INSERT OR REPLACE INTO places VALUES (?,?,?,?,?,?,?,?,?,?)", self._places
+                "INSERT OR REPLACE INTO places VALUES (?,?,?,?,?,?,?,?,?,?)",
+                self._places,
             )
             self._places.clear()
         if self._names:
@@ -204,13 +210,17 @@ class StoreWriter:
         db.execute("INSERT INTO blobs VALUES ('names.marisa', ?)", (trie.tobytes(),))
         # Points of populated places for reverse geocoding, ready for numpy.
         points = db.execute(
-            "SELECT geonameid, lat, lon FROM places WHERE feature = 'city' ORDER BY geonameid"
+            "SELECT geonameid, lat, lon FROM places WHERE feature = 'city'"
+            " ORDER BY geonameid"
         ).fetchall()
         ids = array.array("q", (p[0] for p in points))
         latlon = array.array("d", (v for p in points for v in p[1:]))
         db.executemany(
             "INSERT INTO blobs VALUES (?, ?)",
-            [("cities.ids.int64", ids.tobytes()), ("cities.latlon.float64", latlon.tobytes())],
+            [
+                ("cities.ids.int64", ids.tobytes()),
+                ("cities.latlon.float64", latlon.tobytes()),
+            ],
         )
         n_names = db.execute("SELECT COUNT(*) FROM names").fetchone()[0]
         full = {

@@ -19,7 +19,9 @@ def xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     [[0.0, 1.0, 0.0]]
     """
     la, lo = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+    return np.column_stack(
+        [np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)]
+    )
 
 
 def chord_to_km(chord: float) -> float:

