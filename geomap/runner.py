@@ -6,9 +6,11 @@ with the same text and date -> skipped), the rest flow through one
 committed to the store one batch per transaction. Nothing holds the corpus in
 memory: the live set is one look-up chunk plus the batches in flight.
 
-A run that stops (an exception, Ctrl-C, a closed generator) first commits the
-results it has already computed; a run that is killed outright loses only the
-uncommitted batch. Either way the next run resumes where the store ends.
+A bad input record (or any error from the article source) ends the stream:
+everything read before it is still processed and committed, then the error is
+raised. A run stopped otherwise (an exception, Ctrl-C, a closed generator)
+commits the results it has already computed; a run killed outright loses only
+the uncommitted batch. Either way the next run resumes where the store ends.
 """
 
 from __future__ import annotations
@@ -144,9 +146,34 @@ class CorpusRun:
         self.resume = resume
         self.lookup_size = lookup_size
         self.stats = RunStats()
+        self._error: Exception | None = None
+
+    def _read(self) -> Iterator[list[Article]]:
+        """Look-up chunks of the input; a failing source ends the stream cleanly.
+
+        The error is kept and raised by ``__iter__`` once everything read
+        before it is processed and committed (raising it inside ``nlp.pipe``
+        would throw away the batch being assembled there).
+        """
+        it = iter(self.articles)
+        while True:
+            chunk: list[Article] = []
+            try:
+                for a in it:
+                    chunk.append(a)
+                    if len(chunk) >= self.lookup_size:
+                        break
+            except Exception as err:
+                self._error = err
+                if chunk:
+                    yield chunk
+                return
+            if not chunk:
+                return
+            yield chunk
 
     def _todo(self, skipped: deque[str]) -> Iterator[Article]:
-        for chunk in chunked(self.articles, self.lookup_size):
+        for chunk in self._read():
             self.stats.seen += len(chunk)
             done = self.store.up_to_date(chunk) if self.resume else set()
             for a in chunk:
@@ -177,6 +204,8 @@ class CorpusRun:
                 ids = self._commit(pending)
                 pending = []
                 yield from ids
+            if self._error is not None:
+                raise self._error
         finally:
             # Keep what is already computed, whatever stopped the run.
             if pending:
