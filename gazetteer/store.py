@@ -258,14 +258,16 @@ class Gazetteer:
         features: Iterable[str] | None = None,
         fuzzy: bool = True,
         limit: int = 25,
+        min_score: float = FUZZY_THRESHOLD,
     ) -> list[Candidate]:
         """Places called ``name``, best first.
 
         Exact matches (on main names, alternates or generated variants) come
         ranked by importance (population, feature, capital) plus a bonus for the
         kind of match; only when there is none, fuzzy matches follow with their
-        rapidfuzz score.  ``country_codes`` and ``features`` filter before the
-        fuzzy decision.  Never raises on any string.
+        rapidfuzz ratio (0..1, at least ``min_score``) as score.
+        ``country_codes`` and ``features`` filter before the fuzzy decision.
+        Never raises on any string.
         """
         if not isinstance(name, str):
             return []
@@ -277,7 +279,7 @@ class Gazetteer:
         exact = self._filter(self._exact(norm), countries, feats)
         if exact or not fuzzy:
             return [c for _, c in exact[:limit]]
-        return self._fuzzy(norm, countries, feats, limit)
+        return self._fuzzy(norm, countries, feats, limit, min_score)
 
     def lookup_many(
         self,
@@ -287,6 +289,7 @@ class Gazetteer:
         features: Iterable[str] | None = None,
         fuzzy: bool = True,
         limit: int = 25,
+        min_score: float = FUZZY_THRESHOLD,
     ) -> dict[str, list[Candidate]]:
         """``candidates`` for many names; uncached names are fetched in one query."""
         names = [n for n in dict.fromkeys(names) if isinstance(n, str)]
@@ -308,7 +311,12 @@ class Gazetteer:
         feats = list(features) if features is not None else None
         return {
             n: self.candidates(
-                n, country_codes=codes, features=feats, fuzzy=fuzzy, limit=limit
+                n,
+                country_codes=codes,
+                features=feats,
+                fuzzy=fuzzy,
+                limit=limit,
+                min_score=min_score,
             )
             for n in names
         }
@@ -332,6 +340,7 @@ class Gazetteer:
         countries: frozenset[str] | None,
         features: frozenset[str] | None,
         limit: int,
+        min_score: float = FUZZY_THRESHOLD,
     ) -> list[Candidate]:
         from rapidfuzz import fuzz, process
 
@@ -345,7 +354,7 @@ class Gazetteer:
         if entry is None:
             return []
         lengths, keys = entry
-        t = FUZZY_THRESHOLD
+        t = min(max(min_score, 0.5), 1.0)
         lo = bisect.bisect_left(lengths, int(len(norm) * t / (2 - t)))
         hi = bisect.bisect_right(lengths, int(len(norm) * (2 - t) / t) + 1)
         matches = process.extract(

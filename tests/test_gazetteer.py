@@ -225,3 +225,11 @@ def test_pickle_reopens(gazetteer_store):
     assert clone.path == gazetteer_store.path
     assert clone.candidates("Kiev")[0] == gazetteer_store.candidates("Kiev")[0]
     clone.close()
+
+
+def test_fuzzy_threshold_is_adjustable(gazetteer_store):
+    # One substituted letter in an 8-letter name scores 0.875: below the default.
+    assert gazetteer_store.candidates("Mykolaev", country_codes=["UA"]) == []
+    found = gazetteer_store.candidates("Mykolaev", country_codes=["UA"], min_score=0.85)
+    assert found[0].place.population > 400_000
+    assert found[0].score == pytest.approx(0.875)
