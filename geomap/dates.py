@@ -177,9 +177,11 @@ def _resolve(expression: str, article_date: dt.date | None) -> dt.date | None:
     if not isinstance(expression, str):
         return None
     expr = re.sub(r"\s+", " ", expression.replace("\u2019", "'")).strip().lower()
-    expr = re.sub(r"^(?:on|late|early|in the early hours of|before dawn on|by|"
-                  r"since|from|until|at)\s+", "", expr)
-    expr = re.sub(r"^(?:late|early)\s+(?:on\s+)?", "", expr).strip(" .,;")
+    previous = None
+    while previous != expr:  # "late on", "early on", "before dawn on"
+        previous = expr
+        expr = re.sub(r"^(?:on|late|early|in the early hours of|before dawn|by|"
+                      r"since|from|until|at)\s+", "", expr).strip(" .,;")
     if not expr or len(expr) > 60:
         return None
     if article_date is not None:
@@ -239,7 +241,7 @@ def event_date(sentence_text: str, article_date: dt.date | None) -> dt.date | No
 _REPORTING = re.compile(
     r"(?i)\b(?:said|says|say|told|announced|reported|confirmed|added|stated|"
     r"raised|revised|updated|rose|risen|climbed|stood|stands|reached|passed|"
-    r"declared|tweeted|wrote)\s+(?:[\w,]+\s+){0,3}?(?:on|late on|early on)?\s*$"
+    r"declared|tweeted|wrote)\s+(?:(?:[\w,]+\s+){0,3}?(?:on|late on|early on)\s*)?$"
 )
 
 

@@ -75,6 +75,8 @@ _NON_EVENT_VERBS = frozenset({
     "arrive", "visit", "travel", "fly", "meet", "return", "gather", "hold", "talk",
     "negotiate", "flee", "evacuate", "move", "head", "live", "base", "bind",
     "blame", "say", "announce", "launch", "fire", "send", "come", "go", "leave",
+    "talk", "talks", "negotiation", "summit", "meeting", "conference", "visit",
+    "embassy", "ambassador", "envoy", "minister", "ministry", "speech",
 })
 _CUMULATIVE_WORDS = re.compile(
     r"(?i)\b(?:since|so far|to date|in total|altogether|cumulative|nationwide|"
@@ -82,7 +84,8 @@ _CUMULATIVE_WORDS = re.compile(
     r"weeks|months)|(?:this|last|past) (?:year|month|week)|over the (?:past|last)|"
     r"during the (?:[\w-]+ )?(?:war|occupation|siege|conflict|invasion|month|"
     r"week|year|months|weeks|years|fighting|offensive)|across the (?:country|"
-    r"nation))"
+    r"nation)|(?:days?|weeks?|months?|years?) of (?:the )?(?:war|fighting|conflict|"
+    r"occupation|siege|bombardment|shelling|violence|unrest))"
 )
 _DATELINE = re.compile(r"^\s*(?P<head>.{0,100}?)\s(?:--|\u2014|\u2013)\s")
 _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -299,6 +302,8 @@ def _verb_figures(tok: Token, kind: str) -> list[_Figure]:
     count, number = _count_of(victim)
     if count is None or (count.value == 0):
         return []
+    if number is None and victim.i == tok.head.i and tok.dep_ in ("acl", "amod"):
+        return []  # "an injured man" is a description, not a count
     return [_Figure(kind, count, tok, number)]
 
 

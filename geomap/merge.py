@@ -41,7 +41,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     >>> round(haversine_km(46.97625, 31.99296, 46.97625, 31.99296), 3)
     0.0
     >>> round(haversine_km(50.45466, 30.5238, 49.98081, 36.25272))  # Kyiv-Kharkiv
-    409
+    411
     """
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
@@ -84,28 +84,32 @@ def _figure_key(value: int | None, qualifier: str | None) -> tuple[int, int, int
 
 
 def _representative_key(inc: Incident) -> tuple:
-    """Total order used to pick the record whose place, type and quote survive."""
+    """Total order on the fields a merged record keeps from its representative.
+
+    Only fields that merging preserves take part, so that merging partial results
+    picks the same representative as merging everything.
+    """
     return (
         _PRECISION_RANK[inc.precision],
-        -(inc.killed or 0), -(inc.wounded or 0),
-        inc.event_type == "other",
-        inc.article_id, inc.location, inc.quote, inc.event_type,
+        not (inc.place is not None and inc.place.has_geonameid),
+        inc.article_id, inc.location, inc.quote,
     )
+
+
+_TYPE_PRIORITY = {t: n for n, t in enumerate((
+    "missile", "airstrike", "drone", "shelling", "bombing", "shooting", "clash",
+    "explosion", "other"))}
 
 
 def _combine(members: Sequence[Incident]) -> Incident:
     rep = min(members, key=_representative_key)
-    killed = max(members, key=lambda i: (_figure_key(i.killed, i.killed_qualifier),
-                                         i.article_id))
-    wounded = max(members, key=lambda i: (_figure_key(i.wounded, i.wounded_qualifier),
-                                          i.article_id))
+    killed = max(members, key=lambda i: _figure_key(i.killed, i.killed_qualifier))
+    wounded = max(members, key=lambda i: _figure_key(i.wounded, i.wounded_qualifier))
     sources = sorted({s for inc in members for s in (inc.sources or (inc.article_id,))})
     date = next((i.date for i in members if i.date is not None), None)
-    event_type = rep.event_type
-    if event_type in _WILDCARD:  # a specific type says more than "other"
-        specific = sorted({i.event_type for i in members} - _WILDCARD)
-        if len(specific) == 1:
-            event_type = specific[0]
+    # the most specific type reported (a "missile" says more than "explosion")
+    event_type = min((i.event_type for i in members),
+                     key=lambda t: (_TYPE_PRIORITY.get(t, len(_TYPE_PRIORITY)), t))
     return replace(
         rep, date=date, event_type=event_type,
         killed=killed.killed, killed_qualifier=killed.killed_qualifier,
