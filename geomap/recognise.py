@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 SPANS_KEY = "toponyms"
 
 NER_PLACE = frozenset({"GPE", "LOC", "FAC"})
-NER_MAYBE = frozenset({"PERSON", "ORG", "NORP", "PRODUCT", "WORK_OF_ART", ""})
+NER_MAYBE = frozenset({"PERSON", "ORG", "PRODUCT", "WORK_OF_ART", ""})
 NER_NEVER = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT",
                        "QUANTITY", "LANGUAGE", "LAW", "EVENT"})
 
@@ -169,7 +169,7 @@ class ToponymRecogniser:
             return True
         return False
 
-    def _reject(self, doc: Doc, span: Span) -> bool:
+    def _reject(self, doc: Doc, span: Span, source: str) -> bool:
         text = span.text
         if self.is_demonym(text):
             return True
@@ -177,7 +177,11 @@ class ToponymRecogniser:
             tok = span[0]
             if tok.is_stop or tok.like_num or len(text) < 2:
                 return True
-            if tok.pos_ not in ("PROPN", "NOUN", "ADJ", "X") and not text.isupper():
+            allowed = ("PROPN", "NOUN", "X") if source != "ner" and not \
+                _region_context(doc, span) else ("PROPN", "NOUN", "X", "ADJ")
+            if tok.pos_ not in allowed and not text.isupper():
+                return True
+            if tok.ent_type_ == "NORP":
                 return True
         # inside a longer person name: "Jackson" in "Michael Jackson"
         for tok in span:
@@ -201,7 +205,7 @@ class ToponymRecogniser:
             if any(taken[cand.start:cand.end]):
                 continue
             span = doc[cand.start:cand.end]
-            if self._reject(doc, span):
+            if self._reject(doc, span, cand.source):
                 continue
             if cand.source != "ner" and not (
                 self._evidence(doc, span)

@@ -35,8 +35,8 @@ __all__ = ["WEIGHTS", "mention_role", "resolve_doc"]
 WEIGHTS: dict[str, float] = {
     "log_population": 0.9,
     "country": 7.0,
-    "admin1": 4.0,
-    "admin1_population": 1e6,
+    "admin1": 0.0,
+    "admin1_population": 2e5,
     "match_name": 1.0,
     "match_alternate": 0.5,
     "match_variant": 0.0,
@@ -118,7 +118,9 @@ def _importance(place: Place) -> float:
     w = WEIGHTS
     pop = place.population
     if place.feature == "admin1":
-        pop = max(pop, w["admin1_population"])
+        # regions compete as a mid-sized town: a bare "Kharkiv" is the city,
+        # a bare "Texas" beats the hamlets called Texas.
+        pop = w["admin1_population"]
     score = w["log_population"] * math.log10(pop + 10)
     if place.feature == "country":
         score += w["country"]
