@@ -77,6 +77,8 @@ _NON_EVENT_VERBS = frozenset({
     "blame", "say", "announce", "launch", "fire", "send", "come", "go", "leave",
     "talk", "talks", "negotiation", "summit", "meeting", "conference", "visit",
     "embassy", "ambassador", "envoy", "minister", "ministry", "speech",
+    "authority", "authorities", "official", "officials", "governor", "mayor",
+    "spokesman", "spokesperson", "prosecutor",
 })
 _CUMULATIVE_WORDS = re.compile(
     r"(?i)\b(?:since|so far|to date|in total|altogether|cumulative|nationwide|"
@@ -649,6 +651,16 @@ def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention]
                                sent_type)
                 draft.in_sentence = bool(dates)
                 groups[place.start] = draft
+            elif dateline_mentions and not any(
+                    c[2] for c in cands) and not drafts:
+                # "drones were downed over <landmark>": the dateline city, kept
+                # only if the article reports nothing else (see _assemble)
+                place = min(dateline_mentions, key=lambda m: (
+                    _FEATURE_RANK.get(m.place.feature, 3), m.start))
+                draft = _Draft(si, sent, place, dates[0][1] if dates else None,
+                               sent_type)
+                draft.in_sentence = False
+                groups[-1] = draft
         drafts.extend(groups.values())
     _borrow(drafts, sents, per_sent_cands, dateline_ids, dateline_mentions, article)
     incidents = _assemble(drafts, article, article_type, dateline_mentions)
@@ -750,6 +762,8 @@ def _assemble(drafts: list[_Draft], article: Article, article_type: str | None,
         groups = with_figures + [g for g in groups if not any(x.figures for x in g)
                                  and g[0].in_sentence and
                                  g[0].mention.place.feature != "country"]
+    else:
+        groups = [g for g in groups if g[0].mention.place.feature != "country"][:1]
     source = article.source or article.id
     incidents = []
     for g in sorted(groups, key=lambda g: min(x.sent.start for x in g)):
