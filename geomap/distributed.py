@@ -113,6 +113,27 @@ def process_bag(articles: dask.bag.Bag, spec: PipelineSpec) -> dask.bag.Bag:
     return articles.map_partitions(process_partition, spec)
 
 
+def _check_reachable(address: str) -> None:
+    """Fail fast (one line) when a tcp:// scheduler refuses connections."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if not address.startswith("tcp://"):
+        return
+    parts = urlsplit(address)
+    try:
+        port = parts.port or 8786
+    except ValueError as err:
+        raise GeomapError(f"not a scheduler address: {address}") from err
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port),
+                                      timeout=10):
+            pass
+    except OSError as err:
+        raise GeomapError(f"cannot reach the Dask scheduler at {address}: "
+                          f"{err.strerror or err}") from err
+
+
 class DaskProcessor:
     """Articles -> results through a Dask cluster, in input order, streamed.
 
@@ -161,9 +182,15 @@ class DaskProcessor:
         except ImportError as err:
             raise GeomapError("--dask needs dask.distributed: "
                               "pip install 'geomap[dask]'") from err
+        # Dask's INFO chatter (scheduler/worker/nanny start and stop) is not
+        # for geomap's users; it shows only at debug level (-vv).
+        dask_log = logging.getLogger("distributed")
+        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+            dask_log.setLevel(max(dask_log.getEffectiveLevel(), logging.WARNING))
         if self.address:
+            _check_reachable(self.address)
             try:
-                self.client = Client(self.address, timeout="30s")
+                self.client = Client(self.address, timeout="10s")
             except OSError as err:
                 raise GeomapError(f"cannot reach the Dask scheduler at "
                                   f"{self.address}: {err}") from err
