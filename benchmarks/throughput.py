@@ -8,14 +8,34 @@ Prints articles/s and words/s for bare ``nlp.pipe`` (the model alone) and for
 the full pipeline (model + toponym recogniser + resolution + incidents), their
 ratio (full / bare; 1.0 means geomap adds nothing), and peak RSS.
 
+Optional comparisons on the same corpus:
+
+``--scaling``
+    the full pipeline with ``nlp.pipe(n_process=1)`` vs ``n_process=2``.
+``--dask``
+    a Dask LocalCluster with 2 single-threaded workers vs one process
+    (cluster start and the workers' model loading are reported apart).
+``--rss 1000 20000``
+    peak RSS while streaming N articles into an SQLite store (the corpus
+    path: ``CorpusRun`` + ``Pipeline.process_many``), each size in a fresh
+    subprocess, and the growth between the sizes. ``--unit passage`` cuts the
+    real articles into passages of three sentences (more, shorter articles:
+    the per-article costs that could leak dominate, and 20k fit in minutes).
+
     python benchmarks/throughput.py --articles 500 --repeat 3
+    python benchmarks/throughput.py --articles 300 --repeat 1 --scaling --dask
+    python benchmarks/throughput.py --rss 1000 20000 --unit passage
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import resource
+import subprocess
+import tempfile
 import statistics
 import sys
 import time
@@ -28,8 +48,7 @@ sys.path.insert(0, str(ROOT))
 from geomap.models import Article  # noqa: E402
 
 
-def corpus(n: int) -> list[Article]:
-    """``n`` real articles (cycled through the gold corpora with new ids)."""
+def _texts(unit: str = "article") -> list[str]:
     texts: list[str] = []
     data = ROOT.parent / "shared" / "data" / "geoparse"
     for path in sorted(data.glob("*.jsonl")):
@@ -39,7 +58,25 @@ def corpus(n: int) -> list[Article]:
         from geomap.ingest import read_articles
 
         texts = [a.text for a in read_articles([ROOT / "examples"])]
-    return [Article(id=f"bench-{i}", text=texts[i % len(texts)]) for i in range(n)]
+    if unit == "passage":
+        passages = []
+        for text in texts:
+            sents = re.split(r"(?<=[.!?])\s+", text.strip())
+            passages.extend(" ".join(sents[i:i + 3]) for i in range(0, len(sents), 3))
+        texts = [p for p in passages if len(p.split()) >= 8]
+    return texts
+
+
+def corpus(n: int, unit: str = "article") -> list[Article]:
+    """``n`` real articles (cycled through the gold corpora with new ids)."""
+    return list(iter_corpus(n, unit))
+
+
+def iter_corpus(n: int, unit: str = "article") -> Iterator[Article]:
+    """The same corpus, generated lazily (nothing held but the source texts)."""
+    texts = _texts(unit)
+    for i in range(n):
+        yield Article(id=f"bench-{i}", text=texts[i % len(texts)])
 
 
 def _stream(articles: list[Article]) -> Iterator[Article]:
@@ -53,18 +90,120 @@ def peak_rss_mb() -> float:
     return max(own, kids) / 1024
 
 
+def _rss_child(n: int, unit: str, batch_size: int) -> None:
+    """Stream ``n`` articles into a fresh store; print one JSON line of numbers."""
+    from geomap.pipeline import Pipeline
+    from geomap.runner import CorpusRun
+    from geomap.store import open_store
+
+    pipeline = Pipeline(batch_size=batch_size)
+    pipeline.nlp  # noqa: B018
+    loaded = peak_rss_mb()
+    with tempfile.TemporaryDirectory() as tmp, \
+            open_store(Path(tmp) / "bench.sqlite") as store:
+        t = time.perf_counter()
+        stats = CorpusRun(iter_corpus(n, unit), store, pipeline.process_many,
+                          batch_size=batch_size).run()
+        seconds = time.perf_counter() - t
+        counts = store.counts()
+    print(json.dumps({"n": n, "loaded_mb": loaded, "peak_mb": peak_rss_mb(),
+                      "seconds": seconds, "processed": stats.processed,
+                      "incidents": counts["incidents"],
+                      "mentions": counts["mentions"]}))
+
+
+def _rss(sizes: list[int], unit: str, batch_size: int) -> None:
+    rows = []
+    for n in sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--rss-child", str(n), "--unit", unit,
+             "--batch-size", str(batch_size)],
+            check=True, capture_output=True, text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)})
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        print(f"streamed {n:6d} {unit}s into a store: peak RSS {row['peak_mb']:.0f} MB "
+              f"(after loading {row['loaded_mb']:.0f} MB), "
+              f"{row['processed'] / row['seconds']:.1f} {unit}s/s, "
+              f"{row['mentions']} mentions, {row['incidents']} incidents")
+    if len(rows) > 1:
+        a, b = rows[0], rows[-1]
+        print(f"peak RSS growth {a['n']} -> {b['n']} {unit}s: "
+              f"{100 * (b['peak_mb'] - a['peak_mb']) / a['peak_mb']:+.1f}%")
+
+
+def _scaling(articles: list[Article], batch_size: int) -> None:
+    from geomap.pipeline import Pipeline
+
+    rates = {}
+    for n_process in (1, 2):
+        pipeline = Pipeline(batch_size=batch_size, n_process=n_process)
+        pipeline.nlp  # noqa: B018
+        t = time.perf_counter()
+        for _res in pipeline.process_many(_stream(articles)):
+            pass
+        rates[n_process] = len(articles) / (time.perf_counter() - t)
+        print(f"full pipeline, {n_process} process{'es' if n_process > 1 else ''}: "
+              f"{rates[n_process]:8.1f} articles/s")
+    print(f"speed-up 2 vs 1 processes: {rates[2] / rates[1]:.2f}x "
+          f"({os.cpu_count()} cores)")
+
+
+def _dask(articles: list[Article], batch_size: int) -> None:
+    from geomap.distributed import DaskProcessor, PipelineSpec
+    from geomap.merge import merge_incidents
+    from geomap.pipeline import Pipeline
+
+    pipeline = Pipeline(batch_size=batch_size)
+    pipeline.nlp  # noqa: B018
+    t = time.perf_counter()
+    single = list(pipeline.process_many(_stream(articles)))
+    single_rate = len(articles) / (time.perf_counter() - t)
+    t = time.perf_counter()
+    with DaskProcessor(PipelineSpec(batch_size=batch_size), n_workers=2,
+                       partition_size=2 * batch_size) as proc:
+        list(proc(_stream(articles[:4])))  # both workers load the pipeline
+        list(proc(_stream(articles[4:8])))
+        start = time.perf_counter() - t
+        t = time.perf_counter()
+        results = list(proc(_stream(articles)))
+        dask_rate = len(articles) / (time.perf_counter() - t)
+    same = results == single and merge_incidents(
+        i for r in results for i in r.incidents) == merge_incidents(
+        i for r in single for i in r.incidents)
+    print(f"single process       : {single_rate:8.1f} articles/s")
+    print(f"Dask LocalCluster x2 : {dask_rate:8.1f} articles/s "
+          f"({dask_rate / single_rate:.2f}x; cluster start + model loads "
+          f"{start:.1f} s; results identical: {same})")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=400)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--processes", type=int, default=1)
+    ap.add_argument("--unit", choices=["article", "passage"], default="article",
+                    help="corpus unit (passage: three-sentence pieces of articles)")
+    ap.add_argument("--scaling", action="store_true",
+                    help="also compare 1 vs 2 nlp.pipe processes")
+    ap.add_argument("--dask", action="store_true",
+                    help="also compare a 2-worker Dask LocalCluster with 1 process")
+    ap.add_argument("--rss", type=int, nargs="+", metavar="N",
+                    help="only: peak RSS streaming N articles into a store, per N")
+    ap.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.rss_child:
+        _rss_child(args.rss_child, args.unit, args.batch_size)
+        return
+    if args.rss:
+        _rss(args.rss, args.unit, args.batch_size)
+        return
 
     from geomap.nlp import load_nlp
     from geomap.pipeline import Pipeline
 
-    articles = corpus(args.articles)
+    articles = corpus(args.articles, args.unit)
     words = sum(len(a.text.split()) for a in articles)
     bare = load_nlp(toponyms=False)
     pipeline = Pipeline(batch_size=args.batch_size, n_process=args.processes)
@@ -94,6 +233,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"ratio full/bare throughput: {b / f:.3f}  "
           f"(geomap's added cost: {100 * (f - b) / f:.1f}% of pipeline time)")
     print(f"peak RSS: {peak_rss_mb():.0f} MB")
+    if args.scaling:
+        _scaling(articles, args.batch_size)
+    if args.dask:
+        _dask(articles, args.batch_size)
 
 
 if __name__ == "__main__":
