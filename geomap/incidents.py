@@ -83,7 +83,9 @@ _NON_EVENT_VERBS = frozenset({
 _CUMULATIVE_WORDS = re.compile(
     r"(?i)\b(?:since|so far|to date|in total|altogether|cumulative|nationwide|"
     r"month-long|week-long|year-long|months-long|throughout|in recent (?:days|"
-    r"weeks|months)|(?:this|last|past) (?:year|month|week)|over the (?:past|last)|"
+    r"weeks|months)|in its \w+ (?:day|week|month|year)|"
+    r"(?:first|second|third|\w+th) (?:year|month|week) of (?:the )?war|"
+    r"(?:this|last|past) (?:year|month|week)|over the (?:past|last)|"
     r"during the (?:[\w-]+ )?(?:war|occupation|siege|conflict|invasion|month|"
     r"week|year|months|weeks|years|fighting|offensive)|across the (?:country|"
     r"nation)|(?:days?|weeks?|months?|years?) of (?:the )?(?:war|fighting|conflict|"

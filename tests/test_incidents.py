@@ -143,6 +143,12 @@ def test_monthly_toll_is_not_an_incident(run):
     assert incidents == [] and [t.killed for t in tolls] == [45]
 
 
+def test_war_duration_toll_is_not_an_incident(run):
+    incidents, _ = run("The war, now in its third week, has left hundreds dead and "
+                       "forced thousands of people in Kharkiv to flee.")
+    assert incidents == []
+
+
 def test_updated_toll_takes_the_latest(run):
     inc = one(run, "The death toll from Saturday's missile strike on Zaporizhzhia rose "
                    "to 17 from 11, officials said on Monday.")
