@@ -34,10 +34,10 @@ import json
 import os
 import re
 import resource
-import subprocess
-import tempfile
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,7 +122,8 @@ def _rss(sizes: list[int], unit: str, batch_size: int) -> None:
             env={**os.environ, "PYTHONPATH": str(ROOT)})
         row = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(row)
-        print(f"streamed {n:6d} {unit}s into a store: peak RSS {row['peak_mb']:.0f} MB "
+        print(f"streamed {n:6d} {unit}s into a store: "
+              f"peak RSS {row['peak_mb']:.0f} MB "
               f"(after loading {row['loaded_mb']:.0f} MB), "
               f"{row['processed'] / row['seconds']:.1f} {unit}s/s, "
               f"{row['mentions']} mentions, {row['incidents']} incidents")

@@ -313,7 +313,7 @@ class Store:
         by_id = {r.article.id: r for r in results}  # last one wins within a batch
         results = list(by_id.values())
         ids = list(by_id)
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         art_rows, men_rows, inc_rows, toll_rows = [], [], [], []
         for r in results:
             a = r.article

@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from test_store import write_corpus
 
 from geomap.cli import main
 from geomap.distributed import DaskProcessor, PipelineSpec, process_bag
@@ -13,8 +14,6 @@ from geomap.ingest import read_articles
 from geomap.merge import merge_incidents
 from geomap.runner import CorpusRun
 from geomap.store import open_store
-
-from test_store import write_corpus
 
 
 @pytest.fixture(scope="module")

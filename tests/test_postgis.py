@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from postgis_server import postgis_available, postgis_server
 
 from geomap.cli import main
 from geomap.ingest import read_articles
 from geomap.merge import merge_incidents
 from geomap.runner import CorpusRun
 from geomap.store import open_store
-
-from postgis_server import postgis_available, postgis_server
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

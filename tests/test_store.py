@@ -126,7 +126,7 @@ def test_round_trip_rebuilds_identical_records(tmp_path, direct):
         no_text = list(store.results(text=False, chunk_size=5))
         assert [r.article.text for r in no_text] == [""] * 12
         assert [replace(r, article=replace(r.article, text=d.article.text))
-                for r, d in zip(no_text, direct)] == direct
+                for r, d in zip(no_text, direct, strict=True)] == direct
         # cross-article merging from the store = merging the direct results
         assert store.incidents() == merge_incidents(
             i for r in direct for i in r.incidents)
@@ -281,14 +281,14 @@ def test_sigkill_loses_only_the_uncommitted_batch(tmp_path, corpus_dir, pipeline
 def test_cli_map_with_store_then_render_equals_plain_map(tmp_path, corpus_dir):
     plain, stored, drawn = tmp_path / "plain", tmp_path / "stored", tmp_path / "drawn"
     assert run_cli("map", corpus_dir, "-o", plain, "-q")[0] == 0
-    code, out, err = run_cli("map", corpus_dir, "-o", stored, "--store",
+    code, _, err = run_cli("map", corpus_dir, "-o", stored, "--store",
                              "--batch-size", "5")
     assert code == 0, err
     assert "12 articles processed, 0 already stored" in err
     assert (stored / "geomap.sqlite").is_file()
-    code, out, err = run_cli("map", corpus_dir, "-o", stored, "--store")
+    code, _, err = run_cli("map", corpus_dir, "-o", stored, "--store")
     assert "0 articles processed, 12 already stored" in err
-    code, out, err = run_cli("render", "-o", drawn, "--store",
+    code, _, err = run_cli("render", "-o", drawn, "--store",
                              stored / "geomap.sqlite", "-q")
     assert (code, err) == (0, "")
     for name in ("incidents.geojson", "places.geojson"):
@@ -306,9 +306,10 @@ def test_cli_extract_with_store_file_and_default_render(tmp_path, corpus_dir):
     code, stored, err = run_cli("extract", corpus_dir, "--store", db, "-q")
     assert (code, err) == (0, "")
     assert stored == plain
-    code, out, err = run_cli("render", "-o", tmp_path / "empty")
+    code, _, err = run_cli("render", "-o", tmp_path / "empty")
     assert code == 1
-    assert err == f"geomap: error: no store at '{tmp_path / 'empty' / 'geomap.sqlite'}'\n"
+    missing = tmp_path / "empty" / "geomap.sqlite"
+    assert err == f"geomap: error: no store at '{missing}'\n"
 
 
 def test_cli_store_resumes_after_bad_record(tmp_path, corpus_dir):
@@ -319,7 +320,7 @@ def test_cli_store_resumes_after_bad_record(tmp_path, corpus_dir):
         json.dumps({"id": "ok-1", "text": "Shelling hit Kharkiv on Monday."}) + "\n"
         + "{not json\n", encoding="utf-8")
     db = tmp_path / "s.sqlite"
-    code, out, err = run_cli("places", bad, "--store", db, "-q")
+    code, _, err = run_cli("places", bad, "--store", db, "-q")
     assert code == 1 and err.startswith("geomap: error: ")
     with open_store(db) as store:
         assert store.article_ids() == ["ok-1"]
