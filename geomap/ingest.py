@@ -46,6 +46,7 @@ SUFFIXES: dict[str, str] = {
 _DATE_LINE = re.compile(r"\A\s*date\s+(\S+)[ \t]*(?:\r?\n)?", re.IGNORECASE)
 _HEADER = re.compile(r"\A(date|title|source|url|id)\s*:\s*(.*?)\s*\Z", re.IGNORECASE)
 _MAX_FIELD = sys.maxsize
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def article_id(text: str) -> str:
@@ -179,9 +180,24 @@ def read_text_article(text: str, where: str) -> Article:
     )
 
 
+def _scrub(rec: dict[str, Any]) -> dict[str, Any]:
+    """Replace lone surrogates (JSON ``"\\ud800"`` escapes) in string fields by
+    U+FFFD: no encoder accepts them, and the length (offsets) stays the same."""
+    out = dict(rec)
+    for key in ("text", "id", "title", "url", "source", "date"):
+        value = out.get(key)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                out[key] = _SURROGATE.sub("\ufffd", value)
+    return out
+
+
 def _from_mapping(rec: Any, where: str) -> Article:
     if not isinstance(rec, dict):
         raise InputError(f"{where}: expected a JSON object with a 'text' field")
+    rec = _scrub(rec)
     text = rec.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{where}: record has no 'text'")

