@@ -1,5 +1,15 @@
 """geomap: turn news reports into a map of incidents.
 
+>>> import geomap
+>>> pipeline = geomap.Pipeline()
+>>> result = pipeline.process(
+...     "Shelling killed four people in Kharkiv on Monday, officials said.",
+...     date="2022-05-03")
+>>> [(i.place.name, i.killed, i.date.isoformat()) for i in result.incidents]
+[('Kharkiv', 4, '2022-05-02')]
+>>> sorted({m.place.country_code for m in result.mentions})
+['UA']
+
 The public API loads heavy dependencies lazily, so ``import geomap`` is cheap.
 """
 
@@ -20,6 +30,9 @@ __all__ = [
     "Place",
     "__version__",
     "read_articles",
+    "to_geodataframe",
+    "to_geojson",
+    "to_map",
 ]
 
 _LAZY = {
@@ -32,12 +45,16 @@ _LAZY = {
     "InputError": "geomap.errors",
     "Pipeline": "geomap.pipeline",
     "read_articles": "geomap.ingest",
+    "to_geodataframe": "geomap.api",
+    "to_geojson": "geomap.api",
+    "to_map": "geomap.api",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from geomap.errors import GeomapError, InputError
     from geomap.ingest import read_articles
     from geomap.models import Article, ArticleResult, Incident, Mention, Place
+    from geomap.api import to_geodataframe, to_geojson, to_map
     from geomap.pipeline import Pipeline
 
 

@@ -89,6 +89,14 @@ def process_doc(
                          incidents=tuple(incidents), tolls=tuple(tolls))
 
 
+def _as_article(item: Article | str) -> Article:
+    if isinstance(item, Article):
+        return item
+    if isinstance(item, str):
+        return Article(id=article_id(item), text=item)
+    raise TypeError(f"expected Article or str, got {type(item).__name__}")
+
+
 class Pipeline:
     """Load the model and gazetteer once; process texts or article streams.
 
