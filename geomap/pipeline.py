@@ -154,8 +154,12 @@ class Pipeline:
                               date=parse_date(date, "date"))
         return next(self.process_many([article]))
 
-    def process_many(self, articles: Iterable[Article]) -> Iterator[ArticleResult]:
-        """Stream results for a stream of articles, batched through ``nlp.pipe``.
+    def process_many(
+        self, articles: Iterable[Article | str],
+    ) -> Iterator[ArticleResult]:
+        """Stream results for a stream of articles (or plain texts), in order.
+
+        Articles go through ``nlp.pipe`` in batches of ``batch_size``.
 
         An article longer than ``chunk_chars`` is parsed in pieces cut at
         paragraph or sentence ends (:func:`_chunks`); its mentions keep offsets
@@ -165,7 +169,7 @@ class Pipeline:
         focus = self.country_focus
         parts: list[ArticleResult] = []
         for doc, (article, offset, last) in nlp.pipe(
-                self._pieces(articles), as_tuples=True, batch_size=self.batch_size,
+                self._pieces(map(_as_article, articles)), as_tuples=True, batch_size=self.batch_size,
                 n_process=self.n_process):
             if offset == 0 and last:
                 yield process_doc(doc, article, gz, country_focus=focus)
