@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from geomap.models import Incident, Mention, Place
-from geomap.outputs.html import write_map
+from geomap.outputs.html import marker_radius, write_map
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +49,8 @@ INCIDENTS = [
              "exact", "One killed, two wounded.", ("https://example.org/a4",)),
     Incident("a5", ODESA, PAYLOAD, "point", "explosion", dt.date(2022, 3, 4), 7, None,
              "approx", None, f"{PAYLOAD} {JS_URL}", (JS_URL, PAYLOAD)),
+    Incident("a7", DNIPRO, "Dnipro", "point", "clash", None, 2, 1, "exact", "exact",
+             "Two soldiers killed, one wounded in clashes.", ()),
     Incident("a6", None, "Nowhere", None, "other", None, 1, None, "exact", None,
              "Unresolved.", ()),
 ]
@@ -108,18 +110,18 @@ class Session:
 
     def click_incident(self, index_of):
         """Click, with the real mouse, the incident whose article id is ``index_of``."""
-        i, x, y = self.js("""(aid) => {
+        _, x, y = self.js("""(aid) => {
             const g = window.geomap, D = g.data;
             g.map.closePopup();
-            const i = D.inc.a.findIndex(s => D.strings[s] === aid);
+            const i = D.inc.a.indexOf(aid);
             // centre the marker first, as a user would, so no control covers it
-            g.map.setView(g.markers[i].getLatLng(), g.map.getZoom(), {animate: false});
-            const p = g.map.latLngToContainerPoint(g.markers[i].getLatLng());
+            g.map.setView([D.inc.lat[i], D.inc.lon[i]], g.map.getZoom(), {animate: false});
+            const p = g.layers.incidents.pointOf(i);
             const box = g.map.getContainer().getBoundingClientRect();
             return [i, box.left + p.x, box.top + p.y];
         }""", index_of)
         self.page.mouse.click(x, y)
-        selector = f'.leaflet-popup-content .geomap-popup[data-incident="{i}"]'
+        selector = ".leaflet-popup-content .geomap-popup[data-incident]"
         self.page.wait_for_selector(selector)
         return self.page.locator(selector)
 
@@ -146,23 +148,31 @@ def test_offline_page_loads_without_errors_or_network(session):
 
 
 def test_every_incident_is_drawn(session):
-    assert session.js("window.geomap.layers.incidents.getLayers().length") == len(MAPPED)
-    # each marker is on the map, in view, and its centre pixel is painted
+    assert session.js("window.geomap.layers.incidents.drawn") == len(MAPPED)
+    # each circle is in view and its centre pixel is painted on the canvas
     painted = session.js("""() => {
-        const g = window.geomap, out = [];
-        const bounds = g.map.getBounds();
-        for (const m of g.layers.incidents.getLayers()) {
-            const r = m._renderer, ctx = r._ctx, dpr = window.devicePixelRatio || 1;
-            const p = m._point.subtract(r._bounds.min);
-            const alpha = ctx.getImageData(Math.round(p.x * dpr), Math.round(p.y * dpr),
-                                           1, 1).data[3];
-            out.push(bounds.contains(m.getLatLng()) && alpha > 0);
+        const g = window.geomap, layer = g.layers.incidents, out = [];
+        const canvas = layer.getCanvas();
+        const ctx = canvas.getContext('2d'), box = canvas.getBoundingClientRect();
+        const mapBox = g.map.getContainer().getBoundingClientRect();
+        const sx = canvas.width / box.width, sy = canvas.height / box.height;
+        for (let i = 0; i < g.data.inc.lat.length; i++) {
+            const p = layer.pointOf(i);
+            const x = (mapBox.left + p.x - box.left) * sx, y = (mapBox.top + p.y - box.top) * sy;
+            const inView = g.map.getBounds().contains([g.data.inc.lat[i], g.data.inc.lon[i]]);
+            out.push(inView && ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data[3] > 0);
         }
         return out;
     }""")
     assert painted == [True] * len(MAPPED)
+    # circle sizes follow html.marker_radius (area proportional to killed + wounded)
+    radii = session.js("""() => Object.fromEntries(window.geomap.data.inc.a.map(
+        (a, i) => [a, window.geomap.layers.incidents.radius(i)]))""")
+    assert radii == pytest.approx(
+        {i.article_id: marker_radius(i.killed, i.wounded) for i in MAPPED})
+    assert sorted(set(radii.values())) == pytest.approx([4.0, 4.33, 6.61, 16.2], abs=1e-5)
     assert session.page.locator(".gm-title-stats").inner_text() == (
-        "5 incidents · 3 places · 1 incident without coordinates (not shown)")
+        "6 incidents · 3 places · 1 incident without coordinates (not shown)")
 
 
 def test_popup_shows_the_figures(session):
@@ -192,6 +202,24 @@ def test_unknown_figures_and_plain_text_sources(session):
     assert popup.locator('[data-field="source"] a').count() == 0
 
 
+def test_overlapping_incidents_page_in_one_popup(session):
+    popup = session.click_incident("a4")
+    page = session.page
+    pager = page.locator(".gm-pager")
+    assert pager.locator(".gm-pos").inner_text() == "1 of 2 here"
+    first = page.locator('.geomap-popup [data-field="article_id"]').inner_text()
+    pager.locator(".gm-next").click()
+    assert pager.locator(".gm-pos").inner_text() == "2 of 2 here"
+    second = page.locator('.geomap-popup [data-field="article_id"]').inner_text()
+    assert sorted([first, second]) == ["Article: a4", "Article: a7"]
+    assert pager.locator(".gm-next").is_disabled()
+    assert popup.count() == 1
+    # a lone incident has no pager
+    session.click_incident("a1")
+    assert page.locator(".gm-pager").count() == 0
+    assert session.errors == []
+
+
 def test_payloads_execute_nothing_and_show_as_text(session):
     page = session.page
     assert page.title() == PAYLOAD
@@ -207,10 +235,10 @@ def test_payloads_execute_nothing_and_show_as_text(session):
     point = session.js("""() => {
         const g = window.geomap;
         g.map.closePopup();
-        const m = g.layers.places.getLayers().find(
-            l => g.data.strings[g.data.places.name[l.geomapIndex]].startsWith('<script>'));
-        g.map.setView(m.getLatLng(), g.map.getZoom(), {animate: false});
-        const p = g.map.latLngToContainerPoint(m.getLatLng());
+        const P = g.data.places;
+        const j = P.name.findIndex(s => g.data.strings[s].startsWith('<script>'));
+        g.map.setView([P.lat[j], P.lon[j]], g.map.getZoom(), {animate: false});
+        const p = g.layers.places.pointOf(j);
         const box = g.map.getContainer().getBoundingClientRect();
         return [box.left + p.x, box.top + p.y];
     }""")
@@ -244,7 +272,9 @@ def test_time_slider_filters_by_date(session):
             s.value = String(v);
             s.dispatchEvent(new Event('input', {bubbles: true}));
         }""", [value, single])
-        return session.js("window.geomap.layers.incidents.getLayers().length")
+        assert session.js("window.geomap.layers.incidents.drawn") == session.js(
+            "window.geomap.visibleCount")
+        return session.js("window.geomap.visibleCount")
 
     assert set_slider(0) == 1                 # up to 2022-03-01
     assert page.locator(".gm-time-label").inner_text() == "up to 2022-03-01"
@@ -259,7 +289,7 @@ def test_layer_control_switches_clusters_heat_and_places(session):
     page = session.page
     control = page.locator(".leaflet-control-layers-overlays")
     labels = [t.strip() for t in control.locator("label").all_inner_texts()]
-    assert labels == ["Incidents (5)", "Incident clusters", "Heat map (killed + wounded)",
+    assert labels == ["Incidents (6)", "Incident clusters", "Heat map (killed + wounded)",
                       "Places mentioned (3)", "Country outlines"]
     control.locator("label", has_text="Incident clusters").click()
     control.locator("label", has_text="Heat map").click()
@@ -277,7 +307,7 @@ def test_legend_explains_colour_and_size(session):
     legend = session.page.locator(".geomap-legend")
     text = legend.inner_text()
     for word in ("Event type (colour)", "missile", "shelling", "drone", "airstrike",
-                 "explosion", "Killed + wounded (circle area)", "no figure given"):
+                 "explosion", "clash", "Killed + wounded (circle area)", "no figure given"):
         assert word in text
     sizes = session.js("""() => Array.from(document.querySelectorAll('.gm-size'))
         .map(e => e.getBoundingClientRect().width)""")

@@ -124,21 +124,20 @@ def test_data_blob_carries_every_incident_with_figures():
     data = data_of(page_of(to_map(incs)))
     inc = data["inc"]
     assert len(inc["lat"]) == 2
-    # larger circles are drawn first, so the smaller ones stay clickable on top
-    assert inc["r"] == [marker_radius(12, 30), marker_radius(3, None)]
-    assert inc["lat"] == [50.45466, 46.96591]
+    # larger circles first, so smaller ones stay clickable on top; 4 decimals
+    assert inc["lat"] == [50.4547, 46.9659]
     assert inc["lon"] == [30.5238, 31.9974]
     assert inc["k"] == [12, 3] and inc["w"] == [30, None]
     assert [data["quals"][i] for i in inc["kq"]] == ["at_least", "exact"]
     assert [data["quals"][i] for i in inc["wq"]] == ["approx", None]
     assert [data["types"][i] for i in inc["t"]] == ["missile", "shelling"]
     assert [data["dates"][i] for i in inc["d"]] == ["2022-03-01", "2022-03-05"]
-    assert [data["strings"][i] for i in inc["q"]] == [
-        "At least 12 people were killed.", "Shelling killed three."]
+    assert inc["q"] == ["At least 12 people were killed.", "Shelling killed three."]
     assert [data["strings"][i] for i in inc["cn"]] == ["Ukraine", "Ukraine"]
-    assert inc["s"][1] == -1
-    assert [data["strings"][i] for i in data["sourceSets"][inc["s"][0]]] == [
-        "https://example.org/a1"]
+    assert [data["strings"][i] for i in inc["loc"]] == ["Kyiv", "Mykolaiv"]
+    assert inc["s"] == ["https://example.org/a1", None]
+    assert inc["a"] == ["a1", "a2"]
+    assert data["radius"] == {"scale": 2.5, "min": 4.0, "max": 40.0}
     assert data["colors"][data["types"].index("shelling")] == EVENT_COLORS["shelling"]
     assert data["legend"]["types"] == sorted(
         [data["types"].index("missile"), data["types"].index("shelling")])
@@ -184,7 +183,7 @@ def test_view_fits_the_data():
     found = re.search(r"fitBounds\(\s*(\[\[.*?\]\])", page, re.S)
     assert found is not None
     (south, west), (north, east) = json.loads(found.group(1))
-    assert (south, west, north, east) == (46.96591, 30.5238, 50.45466, 31.9974)
+    assert (south, west, north, east) == (46.9659, 30.5238, 50.4547, 31.9974)
 
 
 def test_single_point_view_gets_a_neighbourhood():
@@ -212,7 +211,8 @@ def test_hostile_strings_never_appear_raw_in_the_page():
     data = data_of(page)
     assert data["title"] == SCRIPT + IMG
     assert SCRIPT + IMG in data["strings"]
-    assert JS_URL in data["strings"]
+    assert data["inc"]["s"] == [[JS_URL, "https://example.org/?a=<script>"]]
+    assert data["inc"]["q"] == [f"{SCRIPT} {IMG} <b>bold</b>"]
     assert f"<title>{html.escape(SCRIPT + IMG)}</title>" in page
 
 
@@ -220,7 +220,7 @@ def test_title_with_lone_surrogate_still_writes(tmp_path):
     path = tmp_path / "map.html"
     write_map(path, [incident(quote="bad \udc80 byte")], title="t\ud800")
     page = path.read_text(encoding="utf-8")
-    assert data_of(page)["strings"][data_of(page)["inc"]["q"][0]] == "bad \udc80 byte"
+    assert data_of(page)["inc"]["q"] == ["bad \udc80 byte"]
 
 
 def test_offline_page_is_self_contained():

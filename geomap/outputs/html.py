@@ -94,8 +94,13 @@ def marker_radius(killed: int | None, wounded: int | None) -> float:
     >>> marker_radius(10_000, None)
     40.0
     """
-    total = max(0, killed or 0) + max(0, wounded or 0)
+    total = _casualties(killed, wounded)
     return round(min(_R_MAX, max(_R_MIN, _R_SCALE * math.sqrt(total))), 2)
+
+
+def _casualties(killed: int | None, wounded: int | None) -> int:
+    """Killed + wounded, unknown and negative counts as zero."""
+    return max(0, killed or 0) + max(0, wounded or 0)
 
 
 def place_radius(mentions: int) -> float:
@@ -222,21 +227,20 @@ def _payload(
     mapped.sort(key=lambda inc: -marker_radius(inc.killed, inc.wounded))
     dates = sorted({inc.date for inc in mapped if inc.date is not None})
     date_index = {d: i for i, d in enumerate(dates)}
-    source_sets: list[list[int]] = []
-    source_index: dict[tuple[str, ...], int] = {}
     cols: dict[str, list[Any]] = {key: [] for key in (
-        "lat", "lon", "r", "hw", "t", "d", "k", "w", "kq", "wq",
+        "lat", "lon", "t", "d", "k", "w", "kq", "wq",
         "loc", "pl", "a1", "cn", "pr", "q", "s", "a")}
     points: list[tuple[float, float]] = []
+    weights: list[int] = []
     for inc in mapped:
         place = inc.place
         assert place is not None
-        lat, lon = round(place.lat, 5), round(place.lon, 5)
+        # 4 decimals (about 10 m) are plenty to draw; the layers keep 6.
+        lat, lon = round(place.lat, 4), round(place.lon, 4)
         points.append((lat, lon))
         cols["lat"].append(lat)
         cols["lon"].append(lon)
-        cols["r"].append(marker_radius(inc.killed, inc.wounded))
-        cols["hw"].append(max(1, max(0, inc.killed or 0) + max(0, inc.wounded or 0)))
+        weights.append(max(1, _casualties(inc.killed, inc.wounded)))
         cols["t"].append(type_index.get(inc.event_type, type_index["other"]))
         cols["d"].append(date_index[inc.date] if inc.date is not None else -1)
         cols["k"].append(inc.killed)
@@ -249,21 +253,15 @@ def _payload(
         cols["cn"].append(strings(_country_name(place.country_code)))
         cols["pr"].append(_PRECISIONS.index(inc.precision) if inc.precision in _PRECISIONS
                           else -1)
-        cols["q"].append(strings(inc.quote))
-        srcs = tuple(s for s in inc.sources if s)
-        if srcs:
-            sidx = source_index.get(srcs)
-            if sidx is None:
-                sidx = source_index[srcs] = len(source_sets)
-                source_sets.append([strings(s) for s in srcs])
-            cols["s"].append(sidx)
-        else:
-            cols["s"].append(-1)
-        cols["a"].append(strings(inc.article_id))
+        # Quotes, sources and article ids are mostly unique: stored inline.
+        cols["q"].append(inc.quote or None)
+        srcs = [s for s in inc.sources if s]
+        cols["s"].append(None if not srcs else srcs[0] if len(srcs) == 1 else srcs)
+        cols["a"].append(inc.article_id)
 
     places, place_points = _places_payload(mentions, strings)
     points.extend(place_points)
-    weights = sorted(cols["hw"])
+    weights.sort()
     heat_max = float(weights[int(0.95 * (len(weights) - 1))]) if weights else 1.0
     present = sorted(set(cols["t"]))
     payload = {
@@ -276,7 +274,7 @@ def _payload(
         "features": list(_FEATURES),
         "dates": [d.isoformat() for d in dates],
         "inc": cols,
-        "sourceSets": source_sets,
+        "radius": {"scale": _R_SCALE, "min": _R_MIN, "max": _R_MAX},
         "places": places,
         "strings": strings.items,
         "unmapped": len(incidents) - len(mapped),
@@ -310,7 +308,7 @@ def _places_payload(
     for ms in ordered:
         place = ms[0].place
         assert place is not None
-        lat, lon = round(place.lat, 5), round(place.lon, 5)
+        lat, lon = round(place.lat, 4), round(place.lon, 4)
         points.append((lat, lon))
         cols["lat"].append(lat)
         cols["lon"].append(lon)
@@ -489,10 +487,11 @@ def to_map(
         m.default_css = []
     if title:
         m.get_root().title = html.escape(_scrub(title))
-    m.add_child(_GeomapLayers(embed_json(payload), offline=offline))
     bounds = _bounds(points)
     if bounds is not None:
+        # Set the view before the layers are added, so that they draw only once.
         m.fit_bounds(bounds, padding=(20, 20), max_zoom=11)
+    m.add_child(_GeomapLayers(embed_json(payload), offline=offline))
     log.debug("map: %d incidents drawn, %d without coordinates, %d places",
               len(payload["inc"]["lat"]), payload["unmapped"],
               len(payload["places"]["lat"]))
