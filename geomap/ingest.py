@@ -28,6 +28,7 @@ __all__ = [
     "SUFFIXES",
     "article_id",
     "decode_bytes",
+    "detect_encoding",
     "iter_files",
     "parse_date",
     "read_articles",
@@ -97,6 +98,11 @@ def decode_bytes(data: bytes, where: str) -> str:
 
     Binary data (NUL bytes that are not UTF-16, undecodable bytes) raises
     ``InputError``. CRLF and CR line ends become LF.
+
+    >>> decode_bytes("Удар по Харькову: погибли 12 человек.".encode("cp1251"), "f")
+    'Удар по Харькову: погибли 12 человек.'
+    >>> decode_bytes(b"\\xef\\xbb\\xbfKyiv\\r\\n", "f")
+    'Kyiv\\n'
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -111,6 +117,10 @@ def decode_bytes(data: bytes, where: str) -> str:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = _detect(data, where)
+    return _clean_text(text, where)
+
+
+def _clean_text(text: str, where: str) -> str:
     if "\x00" in text:
         raise InputError(f"{where}: looks like a binary file (NUL bytes), not text")
     if "\r" in text:
@@ -118,17 +128,43 @@ def decode_bytes(data: bytes, where: str) -> str:
     return text.lstrip("\ufeff")
 
 
-def _detect(data: bytes, where: str) -> str:
+# Legacy encodings most used on the web, in order. On short texts
+# charset-normalizer often ranks a look-alike first (mac_cyrillic for cp1251,
+# cp1257 or cp1250 for Latin-1) although these decode just as cleanly.
+_PREFERRED = ("cp1252", "cp1251", "cp1250", "gb18030", "shift_jis", "cp1253",
+              "euc_kr", "big5")
+_CHAOS_MARGIN = 0.1
+
+
+def detect_encoding(data: bytes, where: str) -> str:
+    """The encoding of non-UTF-8 text (charset-normalizer, web encodings first).
+
+    >>> detect_encoding("Une frappe à Kharkiv a tué douze personnes.".encode("latin-1"), "f")
+    'cp1252'
+    """
+    import codecs
+
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[: 1 << 20]).best()
-    if best is None or best.encoding is None:
+    matches = list(from_bytes(data[: 1 << 20]))
+    if not matches or matches[0].encoding is None:
         raise InputError(f"{where}: not a text file (unknown encoding or binary data)")
+    best = matches[0]
+    plausible = [m for m in matches if m.chaos <= best.chaos + _CHAOS_MARGIN]
+    for enc in _PREFERRED:
+        for m in plausible:
+            if enc in {codecs.lookup(c).name for c in m.could_be_from_charset}:
+                return enc
+    return best.encoding
+
+
+def _detect(data: bytes, where: str) -> str:
+    encoding = detect_encoding(data, where)
     try:
-        return data.decode(best.encoding)
+        return data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         raise InputError(f"{where}: not a text file (cannot decode as "
-                         f"{best.encoding})") from None
+                         f"{encoding})") from None
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -231,7 +267,13 @@ def _guard(fn: Callable[..., Article], *args: Any) -> Article | InputError:
 
 
 def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Stream decoded lines of a large file without reading it whole."""
+    """Stream decoded lines of a large file without reading it whole.
+
+    The encoding is detected once from the first megabyte (per line only for
+    lines that do not decode with it).
+    """
+    import codecs
+
     try:
         fh = open(path, "rb")
     except FileNotFoundError:
@@ -239,16 +281,31 @@ def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
     except OSError as err:
         raise InputError(f"cannot read '{path}': {err.strerror or err}") from None
     with fh:
-        head = fh.read(4)
+        head = fh.read(1 << 20)
         fh.seek(0)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             text = decode_bytes(fh.read(), str(path))
             yield from enumerate(text.split("\n"), 1)
             return
+        encoding: str | None = "utf-8"
+        try:  # an incomplete character at the end of the head is fine
+            codecs.getincrementaldecoder("utf-8")().decode(head.removeprefix(
+                b"\xef\xbb\xbf"), final=False)
+        except UnicodeDecodeError:
+            try:
+                encoding = detect_encoding(head, str(path))
+            except InputError:
+                encoding = None  # garbage at the start: decide line by line
         for n, raw in enumerate(fh, 1):
             if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
-            yield n, decode_bytes(raw, f"{path}:{n}")
+            where = f"{path}:{n}"
+            try:
+                text = raw.decode(encoding) if encoding else None
+            except UnicodeDecodeError:
+                text = None
+            yield n, (decode_bytes(raw, where) if text is None
+                      else _clean_text(text, where))
 
 
 def _read_jsonl(path: Path) -> Iterator[Article]:
