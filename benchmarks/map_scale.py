@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).absolute().parent.parent))
 
-from geomap.models import EVENT_TYPES, Incident, Mention, Place  # noqa: E402
-from geomap.outputs.html import write_map  # noqa: E402
+from geomap.models import EVENT_TYPES, Incident, Mention, Place
+from geomap.outputs.html import write_map
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [

@@ -115,15 +115,22 @@ class Session:
             g.map.closePopup();
             const i = D.inc.a.indexOf(aid);
             // centre the marker first, as a user would, so no control covers it
-            g.map.setView([D.inc.lat[i], D.inc.lon[i]], g.map.getZoom(), {animate: false});
+            const ll = [D.inc.lat[i], D.inc.lon[i]];
+            g.map.setView(ll, g.map.getZoom(), {animate: false});
             const p = g.layers.incidents.pointOf(i);
             const box = g.map.getContainer().getBoundingClientRect();
             return [i, box.left + p.x, box.top + p.y];
         }""", index_of)
+        self.wait_no_popup()
         self.page.mouse.click(x, y)
         selector = ".leaflet-popup-content .geomap-popup[data-incident]"
         self.page.wait_for_selector(selector)
         return self.page.locator(selector)
+
+    def wait_no_popup(self):
+        """Closed popups fade out for 200 ms before they leave the DOM."""
+        self.page.wait_for_function(
+            "document.querySelectorAll('.leaflet-popup').length === 0")
 
     def field(self, popup, name: str) -> str:
         return popup.locator(f'[data-field="{name}"]').inner_text()
@@ -158,9 +165,11 @@ def test_every_incident_is_drawn(session):
         const sx = canvas.width / box.width, sy = canvas.height / box.height;
         for (let i = 0; i < g.data.inc.lat.length; i++) {
             const p = layer.pointOf(i);
-            const x = (mapBox.left + p.x - box.left) * sx, y = (mapBox.top + p.y - box.top) * sy;
-            const inView = g.map.getBounds().contains([g.data.inc.lat[i], g.data.inc.lon[i]]);
-            out.push(inView && ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data[3] > 0);
+            const x = Math.round((mapBox.left + p.x - box.left) * sx);
+            const y = Math.round((mapBox.top + p.y - box.top) * sy);
+            const ll = [g.data.inc.lat[i], g.data.inc.lon[i]];
+            const inView = g.map.getBounds().contains(ll);
+            out.push(inView && ctx.getImageData(x, y, 1, 1).data[3] > 0);
         }
         return out;
     }""")
@@ -170,7 +179,8 @@ def test_every_incident_is_drawn(session):
         (a, i) => [a, window.geomap.layers.incidents.radius(i)]))""")
     assert radii == pytest.approx(
         {i.article_id: marker_radius(i.killed, i.wounded) for i in MAPPED})
-    assert sorted(set(radii.values())) == pytest.approx([4.0, 4.33, 6.61, 16.2], abs=1e-5)
+    assert sorted(set(radii.values())) == pytest.approx([4.0, 4.33, 6.61, 16.2],
+                                                        abs=1e-5)
     assert session.page.locator(".gm-title-stats").inner_text() == (
         "6 incidents · 3 places · 1 incident without coordinates (not shown)")
 
@@ -242,6 +252,7 @@ def test_payloads_execute_nothing_and_show_as_text(session):
         const box = g.map.getContainer().getBoundingClientRect();
         return [box.left + p.x, box.top + p.y];
     }""")
+    session.wait_no_popup()
     page.mouse.click(*point)
     page.wait_for_selector(".geomap-place-popup")
     place_popup = page.locator(".geomap-place-popup")
@@ -289,8 +300,9 @@ def test_layer_control_switches_clusters_heat_and_places(session):
     page = session.page
     control = page.locator(".leaflet-control-layers-overlays")
     labels = [t.strip() for t in control.locator("label").all_inner_texts()]
-    assert labels == ["Incidents (6)", "Incident clusters", "Heat map (killed + wounded)",
-                      "Places mentioned (3)", "Country outlines"]
+    assert labels == ["Incidents (6)", "Incident clusters",
+                      "Heat map (killed + wounded)", "Places mentioned (3)",
+                      "Country outlines"]
     control.locator("label", has_text="Incident clusters").click()
     control.locator("label", has_text="Heat map").click()
     page.wait_for_timeout(300)
@@ -299,7 +311,7 @@ def test_layer_control_switches_clusters_heat_and_places(session):
     assert session.js("window.geomap.map.hasLayer(window.geomap.layers.heat)") is True
     assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
     control.locator("label", has_text="Places mentioned").click()
-    assert session.js("window.geomap.map.hasLayer(window.geomap.layers.places)") is False
+    assert session.js("geomap.map.hasLayer(geomap.layers.places)") is False
     assert session.errors == []
 
 
@@ -307,7 +319,8 @@ def test_legend_explains_colour_and_size(session):
     legend = session.page.locator(".geomap-legend")
     text = legend.inner_text()
     for word in ("Event type (colour)", "missile", "shelling", "drone", "airstrike",
-                 "explosion", "clash", "Killed + wounded (circle area)", "no figure given"):
+                 "explosion", "clash", "Killed + wounded (circle area)",
+                 "no figure given"):
         assert word in text
     sizes = session.js("""() => Array.from(document.querySelectorAll('.gm-size'))
         .map(e => e.getBoundingClientRect().width)""")

@@ -251,7 +251,8 @@ def test_offline_basemap_is_natural_earth_countries():
         r'<script type="application/json" id="geomap-base-[^"]+">(.*?)</script>',
         page, re.S)
     topo = json.loads(found.group(1))
-    names = {g["properties"]["name"] for g in topo["objects"]["countries"]["geometries"]}
+    geometries = topo["objects"]["countries"]["geometries"]
+    names = {g["properties"]["name"] for g in geometries}
     assert {"Ukraine", "France", "Brazil"} <= names
     assert len(names) > 200
 

@@ -28,17 +28,20 @@ from geomap.outputs.tables import (
 )
 
 KYIV = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
-KHARKIV_OBL = Place(706482, "Kharkivs'ka Oblast'", 49.5, 36.5, "UA", "Kharkiv", "admin1")
+KHARKIV_OBL = Place(706482, "Kharkivs'ka Oblast'", 49.5, 36.5, "UA", "Kharkiv",
+                    "admin1")
 SYRIA = Place(163843, "Syria", 35.0, 38.0, "SY", None, "country")
 SYNTH = Place(-7, "Some Region", 10.123456789, -20.987654321, "NG", "Some Region",
               "admin1")
 
 INCIDENTS = [
     Incident("a1", KYIV, "Kyiv", "point", "missile", dt.date(2022, 3, 1), 12, 30,
-             "at_least", "approx", 'At least 12 were killed, "officials" said,\nand 30 hurt.',
+             "at_least", "approx",
+             'At least 12 were killed, "officials" said,\nand 30 hurt.',
              ("https://example.org/a1",)),
     Incident("a2", KHARKIV_OBL, "Kharkiv region", "admin1", "shelling",
-             dt.date(2022, 3, 2), None, 4, None, "exact", "Shelling wounded 4 — Харків.",
+             dt.date(2022, 3, 2), None, 4, None, "exact",
+             "Shelling wounded 4 — Харків.",
              ("Agency one", "https://example.org/a2")),
     Incident("a3", SYRIA, "Syria", "country", "clash", None, 0, None, "exact", None,
              "No one died; <b>markup</b> & ampersands.", ()),

@@ -113,7 +113,8 @@ def place_radius(mentions: int) -> float:
     >>> place_radius(10_000)
     30.0
     """
-    return round(min(_PLACE_MAX, max(_PLACE_MIN, _PLACE_SCALE * math.sqrt(mentions))), 2)
+    radius = _PLACE_SCALE * math.sqrt(mentions)
+    return round(min(_PLACE_MAX, max(_PLACE_MIN, radius)), 2)
 
 
 def format_count(n: int | None, qualifier: str | None) -> str:
@@ -215,7 +216,7 @@ def _finite(*values: float) -> bool:
 def _payload(
     incidents: Sequence[Incident], mentions: Iterable[Mention], title: str | None
 ) -> tuple[dict[str, Any], list[tuple[float, float]]]:
-    """The page's JSON data (columnar, with a string table) and all point coordinates."""
+    """The page's JSON data (columnar, with a string table) and all points."""
     strings = _Strings()
     types = list(EVENT_TYPES)
     type_index = {t: i for i, t in enumerate(types)}
@@ -251,8 +252,8 @@ def _payload(
         cols["pl"].append(strings(place.name))
         cols["a1"].append(strings(place.admin1))
         cols["cn"].append(strings(_country_name(place.country_code)))
-        cols["pr"].append(_PRECISIONS.index(inc.precision) if inc.precision in _PRECISIONS
-                          else -1)
+        cols["pr"].append(_PRECISIONS.index(inc.precision)
+                          if inc.precision in _PRECISIONS else -1)
         # Quotes, sources and article ids are mostly unique: stored inline.
         cols["q"].append(inc.quote or None)
         srcs = [s for s in inc.sources if s]
@@ -316,7 +317,8 @@ def _places_payload(
         cols["name"].append(strings(place.name))
         cols["a1"].append(strings(place.admin1))
         cols["cn"].append(strings(_country_name(place.country_code)))
-        cols["f"].append(_FEATURES.index(place.feature) if place.feature in _FEATURES else 0)
+        cols["f"].append(_FEATURES.index(place.feature)
+                         if place.feature in _FEATURES else 0)
         cols["n"].append(len(ms))
         cols["na"].append(len({m.article_id for m in ms}))
         forms: dict[str, None] = {}
@@ -407,7 +409,8 @@ class _GeomapLayers(MacroElement):
         figure = self.get_root()
         head = []
         if self.offline:
-            head += [_inline_style(_leaflet_css()), _inline_script(_asset("leaflet.js"))]
+            head += [_inline_style(_leaflet_css()),
+                     _inline_script(_asset("leaflet.js"))]
         head += [
             _inline_style(_asset("MarkerCluster.css")),
             _inline_style(_asset("MarkerCluster.Default.css")),

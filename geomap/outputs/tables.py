@@ -1,4 +1,4 @@
-"""Layers for GIS tools: GeoDataFrames, GeoJSON, GeoPackage, GeoParquet, ACLED-style CSV.
+"""Layers for GIS tools: GeoDataFrames, GeoJSON, GeoPackage, GeoParquet, ACLED CSV.
 
 Columns are the flat records of :mod:`geomap.outputs.records` (the same names
 as ``geomap extract``'s jsonl and the GeoJSON properties) plus a point geometry
@@ -65,9 +65,9 @@ __all__ = [
     "ACLED_FIELDS",
     "FORMATS",
     "Format",
+    "acled_country",
     "acled_frame",
     "acled_geo_precision",
-    "acled_country",
     "places_geodataframe",
     "to_geodataframe",
     "write_layers",
