@@ -8,6 +8,7 @@ turns every ``GeomapError`` into a one-line ``geomap: error: ...`` on stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -204,21 +205,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- helpers ------------------------------------------------------------------
 
-def _setup_logging(args: argparse.Namespace, stderr: TextIO) -> None:
+@contextlib.contextmanager
+def _logging(args: argparse.Namespace, stderr: TextIO) -> Iterator[None]:
+    """Send log records to ``stderr`` at the level of -v/-q for one command.
+
+    The previous logging state is restored afterwards, so that calling
+    ``main()`` in-process (tests, notebooks) leaves no handler or level behind.
+    """
     level = logging.ERROR if getattr(args, "quiet", False) else (
         logging.DEBUG if getattr(args, "verbose", 0) > 1 else
         logging.INFO if getattr(args, "verbose", 0) == 1 else logging.WARNING)
     root = logging.getLogger()
-    for h in list(root.handlers):
-        if getattr(h, "_geomap", False):
-            root.removeHandler(h)
+    noisy = [logging.getLogger(n) for n in
+             ("urllib3", "trafilatura", "htmldate", "fiona", "pyogrio")]
+    saved = [(lg, lg.level) for lg in (root, *noisy)]
     handler = logging.StreamHandler(stderr)
     handler.setFormatter(logging.Formatter("geomap: %(levelname)s: %(message)s"))
-    handler._geomap = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("urllib3", "trafilatura", "htmldate", "fiona", "pyogrio"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    for lg in noisy:
+        lg.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        for lg, lvl in saved:
+            lg.setLevel(lvl)
 
 
 def _progress(it: Iterable[Any], args: argparse.Namespace, stderr: TextIO,
@@ -495,9 +507,9 @@ def main(
     if not args.command:
         parser.print_help(stdout)
         return ExitStatus.USAGE
-    _setup_logging(args, stderr)
     try:
-        return int(_COMMANDS[args.command](args, stdout, stderr))
+        with _logging(args, stderr):
+            return int(_COMMANDS[args.command](args, stdout, stderr))
     except KeyboardInterrupt:
         stderr.write("geomap: interrupted\n")
         return ExitStatus.INTERRUPTED
