@@ -128,9 +128,11 @@ def format_count(n: int | None, qualifier: str | None) -> str:
     '3'
     >>> format_count(None, None)
     'unknown'
+    >>> format_count(None, "approx")   # "dozens", "thousands": no number
+    'many (no figure given)'
     """
     if n is None:
-        return "unknown"
+        return "many (no figure given)" if qualifier == "approx" else "unknown"
     prefix = {"at_least": "at least ", "approx": "about "}.get(qualifier or "", "")
     return f"{prefix}{n:,}"
 

@@ -27,7 +27,9 @@
   var QUALIFIER = {exact: '', at_least: 'at least ', approx: 'about '};
 
   function fmtCount(n, q) {
-    if (n === null || n === undefined) { return 'unknown'; }
+    if (n === null || n === undefined) {
+      return q === 'approx' ? 'many (no figure given)' : 'unknown';
+    }
     var prefix = Object.prototype.hasOwnProperty.call(QUALIFIER, q) ? QUALIFIER[q] : '';
     return prefix + n.toLocaleString('en-US');
   }
