@@ -9,6 +9,7 @@ the file and line; with ``skip_bad=True`` it is logged and skipped instead.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -48,6 +49,7 @@ _DATE_LINE = re.compile(r"\A\s*date\s+(\S+)[ \t]*(?:\r?\n)?", re.IGNORECASE)
 _HEADER = re.compile(r"\A(date|title|source|url|id)\s*:\s*(.*?)\s*\Z", re.IGNORECASE)
 _MAX_FIELD = sys.maxsize
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def article_id(text: str) -> str:
@@ -233,7 +235,6 @@ def _scrub(rec: dict[str, Any]) -> dict[str, Any]:
 def _from_mapping(rec: Any, where: str) -> Article:
     if not isinstance(rec, dict):
         raise InputError(f"{where}: expected a JSON object with a 'text' field")
-    rec = _scrub(rec)
     text = rec.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{where}: record has no 'text'")
@@ -266,11 +267,13 @@ def _guard(fn: Callable[..., Article], *args: Any) -> Article | InputError:
         return err
 
 
-def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
+def _iter_lines(path: Path) -> Iterator[tuple[int, str | InputError]]:
     """Stream decoded lines of a large file without reading it whole.
 
     The encoding is detected once from the first megabyte (per line only for
-    lines that do not decode with it).
+    lines that do not decode with it). A line that is not text (NUL bytes,
+    undecodable) comes as its ``InputError``, so that the next lines can
+    still be read.
     """
     import codecs
 
@@ -304,12 +307,20 @@ def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
                 text = raw.decode(encoding) if encoding else None
             except UnicodeDecodeError:
                 text = None
-            yield n, (decode_bytes(raw, where) if text is None
-                      else _clean_text(text, where))
+            line: str | InputError
+            try:
+                line = (decode_bytes(raw, where) if text is None
+                        else _clean_text(text, where))
+            except InputError as err:
+                line = err
+            yield n, line
 
 
 def _read_jsonl(path: Path) -> Iterator[Article]:
     for n, line in _iter_lines(path):
+        if isinstance(line, InputError):
+            yield line
+            continue
         if not line.strip():
             continue
         where = f"{path}:{n}"
@@ -319,13 +330,21 @@ def _read_jsonl(path: Path) -> Iterator[Article]:
             msg = getattr(err, "msg", "too deeply nested")
             yield InputError(f"{where}: not valid JSON ({msg})")
             continue
+        if isinstance(rec, dict) and _SURROGATE_ESCAPE.search(line):
+            rec = _scrub(rec)
         yield _guard(_from_mapping, rec, where)
+
+
+def _text_lines(path: Path) -> Iterator[str]:
+    for _, line in _iter_lines(path):
+        if isinstance(line, InputError):
+            raise line
+        yield line + "\n"
 
 
 def _read_csv(path: Path) -> Iterator[Article]:
     csv.field_size_limit(min(_MAX_FIELD, 2**31 - 1))
-    lines = (line + "\n" for _, line in _iter_lines(path))
-    reader = csv.DictReader(lines)
+    reader = csv.DictReader(_text_lines(path))
     try:
         fields = reader.fieldnames
     except csv.Error as err:
@@ -340,14 +359,31 @@ def _read_csv(path: Path) -> Iterator[Article]:
         raise InputError(f"{path}:{reader.line_num}: bad CSV ({err})") from None
 
 
+@contextlib.contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    """Silence libraries that log parse errors of the input we report ourselves."""
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
 def _read_html(path: Path) -> Iterator[Article]:
     import trafilatura
 
     where = str(path)
     html = decode_bytes(_read_bytes(path), where)
+    if not html.strip():
+        raise InputError(f"{where}: empty file")
     try:
-        doc = trafilatura.bare_extraction(html, with_metadata=True,
-                                          include_comments=False)
+        with _quiet("trafilatura", "htmldate", "courlan"):
+            doc = trafilatura.bare_extraction(html, with_metadata=True,
+                                              include_comments=False)
     except Exception as err:  # trafilatura raises assorted lxml errors
         raise InputError(f"{where}: cannot parse HTML ({err})") from None
     if doc is None:
