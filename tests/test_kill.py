@@ -1,0 +1,147 @@
+"""SIGKILL a large ``geomap map --store`` run at random points.
+
+After every kill no output file may be truncated or invalid (each is absent,
+the previous complete version, or a complete new one), the store stays
+readable, and the run resumed from the store ends with exactly the outputs of
+an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+N_ARTICLES = 300
+KILLS = 5
+
+CITIES = ["Kharkiv", "Mykolaiv", "Odesa", "Kyiv", "Lviv", "Dnipro", "Zaporizhzhia",
+          "Kherson", "Sumy", "Chernihiv", "Aleppo", "Idlib", "Homs", "Mosul",
+          "Kabul", "Kandahar", "Mogadishu", "Sanaa", "Aden", "Tripoli"]
+EVENTS = [("A missile strike", "hit"), ("Shelling", "struck"),
+          ("A drone attack", "targeted"), ("An air strike", "hit"),
+          ("A car bomb", "exploded in")]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+
+def corpus_lines(n: int, seed: int = 7) -> list[str]:
+    """Short wire-style reports in our own words, deterministic."""
+    rng = random.Random(seed)
+    lines = []
+    for i in range(n):
+        city, other = rng.sample(CITIES, 2)
+        event, verb = rng.choice(EVENTS)
+        killed, wounded = rng.randint(1, 60), rng.randint(0, 90)
+        day = rng.choice(DAYS)
+        text = (f"{event} {verb} {city} on {day}, killing {killed} people and "
+                f"wounding {wounded}, local officials said. Rescue teams from "
+                f"{other} were sent to help, and the search went on overnight.")
+        lines.append(json.dumps({"id": f"k{i:04d}", "date": f"2022-04-{1 + i % 28:02d}",
+                                 "title": f"Report {i}", "url": f"https://example.org/{i}",
+                                 "text": text}))
+    return lines
+
+
+def run_map(corpus: Path, out: Path, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "geomap", "map", str(corpus), "-o", str(out), "-q",
+         "--store", str(out / "geomap.sqlite"), "--batch-size", "16", *extra],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc: subprocess.Popen, timeout: float = 600) -> None:
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err
+
+
+def check_outputs(out: Path, previous: dict[str, bytes]) -> dict[str, bytes]:
+    """Every visible output is absent, the previous version, or complete and valid."""
+    seen = {}
+    for f in sorted(out.iterdir()):
+        if f.name.startswith(".") or f.name.startswith("geomap.sqlite"):
+            continue
+        data = f.read_bytes()
+        seen[f.name] = data
+        if previous.get(f.name) == data:
+            continue
+        if f.suffix == ".geojson":
+            doc = json.loads(data)
+            assert doc["type"] == "FeatureCollection", f
+            for feat in doc["features"]:
+                if feat["geometry"] is not None:
+                    lon, lat = feat["geometry"]["coordinates"]
+                    assert -180 <= lon <= 180 and -90 <= lat <= 90
+        elif f.suffix == ".html":
+            text = data.decode("utf-8")
+            assert text.rstrip().endswith("</html>"), f"{f} is truncated"
+        else:
+            pytest.fail(f"unexpected output {f.name}")
+    return seen
+
+
+def canonical(path: Path) -> list[str]:
+    doc = json.loads(path.read_text())
+    return sorted(json.dumps(f, sort_keys=True) for f in doc["features"])
+
+
+def test_sigkill_at_random_points_then_resume_equals_uninterrupted(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(corpus_lines(N_ARTICLES)) + "\n")
+    rng = random.Random(int(os.environ.get("GEOMAP_KILL_SEED", "20220330")))
+
+    # the uninterrupted reference
+    ref = tmp_path / "ref"
+    started = time.monotonic()
+    finish(run_map(corpus, ref))
+    full = time.monotonic() - started
+
+    # an older complete output to be replaced: a first run on a few articles
+    out = tmp_path / "out"
+    small = tmp_path / "small.jsonl"
+    small.write_text("\n".join(corpus_lines(N_ARTICLES)[:5]) + "\n")
+    finish(run_map(small, out, "--no-resume"))
+    (out / "geomap.sqlite").unlink()
+    previous = check_outputs(out, {})
+    assert set(previous) == {"incidents.geojson", "places.geojson", "map.html"}
+
+    # kill at random points; the outputs are written once, at the end
+    kill_points = sorted(rng.uniform(0.1, 1.05) * full for _ in range(KILLS))
+    for delay in kill_points:
+        proc = run_map(corpus, out)
+        try:
+            proc.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        current = check_outputs(out, previous)
+        previous = {**previous, **current}
+        stored = None
+        if (out / "geomap.sqlite").exists():
+            db = sqlite3.connect(out / "geomap.sqlite")
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name='articles'"
+                          ).fetchone():
+                stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+            db.close()
+        print(f"killed at {delay:.1f}s of {full:.1f}s (exit {proc.returncode}): "
+              f"{stored} articles stored, outputs {sorted(current)}")
+
+    finish(run_map(corpus, out))
+    check_outputs(out, {})
+    for name in ("incidents.geojson", "places.geojson"):
+        got, want = canonical(out / name), canonical(ref / name)
+        assert got == want, (name, sorted(set(got) - set(want))[:3],
+                             sorted(set(want) - set(got))[:3])
+    db = sqlite3.connect(out / "geomap.sqlite")
+    assert db.execute("SELECT count(*) FROM articles").fetchone() == (N_ARTICLES,)
+    db.close()
