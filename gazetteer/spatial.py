@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["EARTH_RADIUS_KM", "chord_to_km", "xyz"]
+__all__ = ["EARTH_RADIUS_KM", "chord_to_km", "mean_position", "xyz"]
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -31,3 +33,20 @@ def chord_to_km(chord: float) -> float:
     20015
     """
     return 2 * EARTH_RADIUS_KM * float(np.arcsin(min(chord / 2, 1.0)))
+
+
+def mean_position(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Spherical mean of (lat, lon) points in degrees, rounded to 5 decimals.
+
+    Safe across the antimeridian, unlike averaging longitudes.
+
+    >>> mean_position([(10.0, 179.0), (10.0, -179.0)])
+    (10.00149, 180.0)
+    >>> mean_position([(0.0, 0.0), (0.0, 10.0)])
+    (0.0, 5.0)
+    """
+    v = xyz(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
+    x, y, z = v.mean(axis=0)
+    lat = math.degrees(math.atan2(z, math.hypot(x, y)))
+    lon = math.degrees(math.atan2(y, x))
+    return round(lat, 5), round(lon, 5) + 0.0

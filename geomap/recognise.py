@@ -155,8 +155,12 @@ class ToponymRecogniser:
             if prev.lower_ == "of" and start > 1 and doc[start - 2].lower_ in PLACE_NOUNS:
                 return True
             if prev.lower_ in ("and", "or", ",") and start > 1:
-                # coordination with a place: "Kyiv and Chernigiv", "in A, B"
-                return False
+                # coordination with or qualification of a known place name:
+                # "Kyiv and Chernigiv", "Gainesville, Ga.", "Paris, Texas"
+                before = doc[start - 2]
+                return (_capitalised(before) and before.ent_type_ not in NER_NEVER
+                        and before.ent_type_ != "PERSON"
+                        and self.contains(before.text))
         if nxt is not None:
             if nxt.lower_ in REGION_WORDS:
                 return True
@@ -175,7 +179,7 @@ class ToponymRecogniser:
             return True
         if len(span) == 1:
             tok = span[0]
-            if tok.is_stop or tok.like_num or len(text) < 2:
+            if (tok.is_stop and not text.isupper()) or tok.like_num or len(text) < 2:
                 return True
             allowed = ("PROPN", "NOUN", "X") if source != "ner" and not \
                 _region_context(doc, span) else ("PROPN", "NOUN", "X", "ADJ")

@@ -1,16 +1,21 @@
 """Toponym resolution: recognised spans -> ``Mention`` records with places.
 
-Each candidate place gets a transparent linear score from features of the
-whole article (weights in ``WEIGHTS``):
+Every candidate place of a surface form gets a linear score ``w . x`` over
+transparent features of the whole article; the weights live in the readable
+file ``resolve_weights.json`` next to this module (fitted as a conditional
+logit on the development corpora, see ``tools/fit_resolver.py``):
 
-* importance: log population, with a prior by feature (country > region > city);
+* importance: log population and the feature (country, region, county, town);
 * how the name matched (main name, alternate, generated variant, fuzzy);
-* the region label ("X region" / "X Oblast" -> the first-level region);
-* the document's country profile: countries named, demonyms, and the
-  countries of unambiguous places;
-* distance to the other confidently resolved places ("Chernigiv" next to Kyiv);
-* explicit qualifiers ("Paris, Texas", "Odessa, Ukraine");
-* one sense per document: every occurrence of a surface form gets one place.
+* the span's own context: "X region" / "X Oblast" favours the first-level
+  region, "the city of X" a town;
+* explicit qualifiers: "Paris, Texas", "Gainesville, Ga.", "Odessa, Ukraine";
+* the document's profile, from a first pass over priors only: the share of
+  the other mentions (and demonyms) in the candidate's country and in its
+  first-level region, whether its region is itself named, how many other
+  mentions lie inside a candidate region or country, and the distance to the
+  other mentions' likely places ("Chernigiv" next to Kyiv);
+* one sense per document: scores are summed over the occurrences of a form.
 
 Metonymic uses ("Moscow said", "Kyiv's negotiator") are resolved like any
 other but marked ``role="metonymic"`` so that incidents are not placed there.
@@ -18,40 +23,41 @@ other but marked ``role="metonymic"`` so that incidents are not placed there.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.resources import files
 
+import numpy as np
 from spacy.tokens import Doc, Span
 
 from gazetteer import Candidate, Gazetteer, Place, normalize
-from geomap.geo import haversine_km
 from geomap.models import Mention, Role
 from geomap.recognise import SPANS_KEY
 
-__all__ = ["WEIGHTS", "mention_role", "resolve_doc"]
+__all__ = ["FEATURES", "candidate_features", "load_weights", "mention_role",
+           "resolve_doc"]
 
-WEIGHTS: dict[str, float] = {
-    "log_population": 0.9,
-    "country": 7.0,
-    "admin1": 0.0,
-    "admin1_population": 2e5,
-    "match_name": 1.0,
-    "match_alternate": 0.5,
-    "match_variant": 0.0,
-    "match_fuzzy": -3.0,
-    "region_label_admin1": 5.0,
-    "region_label_city": -4.0,
-    "city_context_city": 1.5,
-    "city_context_admin1": -2.0,
-    "profile_share": 3.0,
-    "profile_any": 1.0,
-    "qualifier": 8.0,
-    "near_100km": 2.0,
-    "near_300km": 1.0,
-    "anchor_margin": 2.0,
-}
+#: Names of the features, in the order of the feature vector.
+FEATURES: tuple[str, ...] = (
+    "log_population", "country", "admin1", "county", "capital_like",
+    "match_alternate", "match_variant", "match_fuzzy",
+    "region_label_admin1", "region_label_city", "city_context_city",
+    "city_context_admin1", "qualifier", "country_share", "country_any",
+    "admin1_share", "admin1_named", "contains_share", "near_50km", "near_300km",
+    "log_distance", "top_population", "eponymous_region",
+)
+_F = {name: i for i, name in enumerate(FEATURES)}
+#: Features that need no document context (pass one).
+PRIOR_FEATURES: frozenset[str] = frozenset({
+    "log_population", "country", "admin1", "county", "capital_like",
+    "match_alternate", "match_variant", "match_fuzzy", "region_label_admin1",
+    "region_label_city", "city_context_city", "city_context_admin1", "qualifier",
+    "top_population", "eponymous_region",
+})
 
 SPEECH_VERBS = frozenset({
     "say", "tell", "announce", "claim", "deny", "accuse", "blame", "warn",
@@ -69,7 +75,29 @@ INSTITUTION_NOUNS = frozenset({
     "navy", "air", "staff", "campaign", "aggression",
 })
 CITY_WORDS = frozenset({"city", "town", "village", "port", "capital", "suburb",
-                        "settlement", "hamlet", "municipality"})
+                        "settlement", "hamlet", "municipality", "township"})
+_COUNTY_WORDS = frozenset({"county", "parish", "borough", "co"})
+_LIMIT = 40
+
+
+@functools.lru_cache(maxsize=2)
+def load_weights(part: str = "weights") -> dict[str, float]:
+    """Weights (feature name -> weight) from ``resolve_weights.json``.
+
+    ``part`` is ``weights`` (the final score) or ``prior`` (pass one, which
+    uses only the context-free features).
+
+    >>> load_weights()["qualifier"] > 0
+    True
+    """
+    text = (files("geomap") / "resolve_weights.json").read_text(encoding="utf-8")
+    raw = json.loads(text)[part]
+    return {name: float(raw.get(name, 0.0)) for name in FEATURES}
+
+
+def _weight_vector(weights: dict[str, float] | None, part: str = "weights") -> np.ndarray:
+    w = load_weights(part) if weights is None else weights
+    return np.array([w.get(name, 0.0) for name in FEATURES])
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +107,16 @@ class _Occurrence:
     region: bool
     city_context: bool
     qualifier: str | None
+
+
+@dataclass(slots=True)
+class Group:
+    """The occurrences of one surface form (one sense per document)."""
+
+    key: str
+    occurrences: list[_Occurrence]
+    candidates: list[Candidate]
+    features: np.ndarray  # (n_candidates, n_features)
 
 
 def mention_role(span: Span) -> Role:
@@ -102,8 +140,11 @@ def _occurrences(doc: Doc) -> list[_Occurrence]:
     spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
     out = []
     for i, span in enumerate(spans):
-        before = doc[max(0, span.start - 3):span.start]
-        city_context = any(t.lower_ in CITY_WORDS for t in before)
+        # "the city of X", "the town X" (not "the town in the X region")
+        k = span.start - 1
+        if k >= 1 and doc[k].lower_ == "of":
+            k -= 1
+        city_context = k >= 0 and doc[k].lower_ in CITY_WORDS
         qualifier = None
         nxt = spans[i + 1] if i + 1 < len(spans) else None
         if (nxt is not None and nxt.start == span.end + 1
@@ -114,38 +155,9 @@ def _occurrences(doc: Doc) -> list[_Occurrence]:
     return out
 
 
-def _importance(place: Place) -> float:
-    w = WEIGHTS
-    pop = place.population
-    if place.feature == "admin1":
-        # regions compete as a mid-sized town: a bare "Kharkiv" is the city,
-        # a bare "Texas" beats the hamlets called Texas.
-        pop = w["admin1_population"]
-    score = w["log_population"] * math.log10(pop + 10)
-    if place.feature == "country":
-        score += w["country"]
-    elif place.feature == "admin1":
-        score += w["admin1"]
-    return score
-
-
-def _prior(cand: Candidate, occ: _Occurrence) -> float:
-    w = WEIGHTS
-    place = cand.place
-    score = _importance(place) + w[f"match_{cand.match}"]
-    if cand.match == "fuzzy":
-        score += 3.0 * cand.score
-    if occ.region:
-        if place.feature == "admin1":
-            score += w["region_label_admin1"]
-        elif place.feature == "city":
-            score += w["region_label_city"]
-    if occ.city_context:
-        if place.feature == "city":
-            score += w["city_context_city"]
-        elif place.feature == "admin1":
-            score += w["city_context_admin1"]
-    return score
+def _is_county(place: Place) -> bool:
+    return place.feature == "city" and place.geonameid < 0 and \
+        normalize(place.name).rpartition(" ")[2] in _COUNTY_WORDS
 
 
 def _qualifies(place: Place, qual: list[Candidate]) -> bool:
@@ -154,14 +166,171 @@ def _qualifies(place: Place, qual: list[Candidate]) -> bool:
         if qp.feature == "country" and qp.country_code == place.country_code:
             return True
         if (qp.feature == "admin1" and qp.country_code == place.country_code
-                and qp.admin1 is not None and qp.admin1 == place.admin1):
+                and qp.admin1 is not None and qp.admin1 == place.admin1
+                and qp.geonameid != place.geonameid):
             return True
     return False
 
 
+def _prior_matrix(
+    group_occs: list[_Occurrence], cands: list[Candidate],
+    quals: dict[str, list[Candidate]],
+) -> np.ndarray:
+    x = np.zeros((len(cands), len(FEATURES)))
+    if not cands:
+        return x
+    n = len(group_occs)
+    region = sum(o.region for o in group_occs) / n
+    city_ctx = sum(o.city_context for o in group_occs) / n
+    qual_lists = [quals.get(o.qualifier, []) for o in group_occs if o.qualifier]
+    top_pop = max(c.place.population for c in cands)
+    # towns that share the form: a bare "Kharkiv" is the city, not the oblast
+    towns = {(c.place.country_code, c.place.admin1) for c in cands
+             if c.place.feature == "city" and c.match in ("name", "alternate")}
+    for i, cand in enumerate(cands):
+        p = cand.place
+        row = x[i]
+        row[_F["log_population"]] = math.log10(p.population + 10)
+        county = _is_county(p)
+        if p.feature == "country":
+            row[_F["country"]] = 1.0
+        elif p.feature == "admin1":
+            row[_F["admin1"]] = 1.0
+        elif county:
+            row[_F["county"]] = 1.0
+        row[_F["capital_like"]] = float(p.feature == "city" and
+                                        p.population >= 1_000_000)
+        if cand.match != "name":
+            row[_F[f"match_{cand.match}"]] = 1.0 if cand.match != "fuzzy" else \
+                2.0 - cand.score
+        if p.feature == "admin1":
+            row[_F["region_label_admin1"]] = region
+            row[_F["city_context_admin1"]] = city_ctx
+        elif p.feature == "city" and not county:
+            row[_F["region_label_city"]] = region
+            row[_F["city_context_city"]] = city_ctx
+        if qual_lists:
+            row[_F["qualifier"]] = sum(_qualifies(p, q) for q in qual_lists) / n
+        row[_F["top_population"]] = float(p.population == top_pop and top_pop > 0)
+        if p.feature == "admin1" and (p.country_code, p.admin1 or p.name) in towns:
+            row[_F["eponymous_region"]] = 1.0
+    return x
+
+
+def _haversine_matrix(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
+                      lon2: np.ndarray) -> np.ndarray:
+    """Great-circle km between every point of set 1 (rows) and set 2 (columns)."""
+    p1, p2 = np.radians(lat1)[:, None], np.radians(lat2)[None, :]
+    dl = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def candidate_features(
+    doc: Doc, gazetteer: Gazetteer, *, country_focus: Sequence[str] = (),
+    prior_weights: dict[str, float] | None = None,
+) -> list[Group]:
+    """Group the recognised spans of ``doc`` by form and build candidate features.
+
+    Pass one scores candidates with the context-free features only; its best
+    reading of every other form gives the document profile for pass two.
+    """
+    occs = _occurrences(doc)
+    if not occs:
+        return []
+    prior_mask = np.array([name in PRIOR_FEATURES for name in FEATURES], dtype=float)
+    w = _weight_vector(prior_weights, "prior") * prior_mask
+    names = {o.span.text for o in occs} | {o.qualifier for o in occs if o.qualifier}
+    table = gazetteer.lookup_many(sorted(names), limit=_LIMIT)
+    by_norm: dict[str, list[Candidate]] = {}
+    for name, cands in table.items():
+        by_norm.setdefault(normalize(name), cands)
+    quals = {o.qualifier: by_norm.get(normalize(o.qualifier), [])
+             for o in occs if o.qualifier}
+
+    grouped: dict[str, list[_Occurrence]] = defaultdict(list)
+    for occ in occs:
+        grouped[occ.norm + ("\x00r" if occ.region else "")].append(occ)
+    groups: list[Group] = []
+    for key, gocc in grouped.items():
+        cands = by_norm.get(gocc[0].norm, [])
+        groups.append(Group(key, gocc, cands, _prior_matrix(gocc, cands, quals)))
+
+    # Pass one: the likely place of every form, from priors only.
+    best: dict[str, Place] = {}
+    for g in groups:
+        if g.candidates:
+            s = g.features @ w
+            best[g.key] = g.candidates[int(np.argmax(s))].place
+    profile: Counter[str] = Counter(c.upper() for c in country_focus)
+    for tok in doc:
+        if tok.ent_type_ == "NORP" or tok.pos_ == "ADJ":
+            cc = gazetteer.country_of_demonym(tok.text)
+            if cc:
+                profile[cc] += 1
+    mention_weight = {g.key: len(g.occurrences) for g in groups}
+    admin1_count: Counter[tuple[str, str]] = Counter()
+    for key, place in best.items():
+        profile[place.country_code] += mention_weight[key]
+        if place.admin1:
+            admin1_count[(place.country_code, place.admin1)] += mention_weight[key]
+    named_admin1: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for key, p in best.items():
+        if p.feature == "admin1":
+            named_admin1[(p.country_code, p.admin1 or p.name)].add(key)
+    keys = list(best)
+    if keys:
+        blat = np.array([best[k].lat for k in keys])
+        blon = np.array([best[k].lon for k in keys])
+        bpoint = np.array([best[k].feature == "city" for k in keys])
+    # Pass two: context features against the other forms' likely places.
+    for g in groups:
+        if not g.candidates:
+            continue
+        own = mention_weight[g.key]
+        own_place = best.get(g.key)
+        x = g.features
+        total = sum(profile.values()) - own
+        a1_total = sum(admin1_count.values()) - own
+        for i, cand in enumerate(g.candidates):
+            p = cand.place
+            same_cc = profile.get(p.country_code, 0) - (
+                own if own_place is not None and own_place.country_code == p.country_code
+                else 0)
+            if total > 0 and p.country_code:
+                x[i, _F["country_share"]] = same_cc / total
+                x[i, _F["country_any"]] = float(same_cc > 0)
+            if p.admin1:
+                key_a1 = (p.country_code, p.admin1)
+                same_a1 = admin1_count.get(key_a1, 0) - (
+                    own if own_place is not None and own_place.admin1 == p.admin1
+                    and own_place.country_code == p.country_code else 0)
+                if a1_total > 0:
+                    x[i, _F["admin1_share"]] = max(0, same_a1) / a1_total
+                if p.feature != "admin1" and named_admin1.get(key_a1, set()) - {g.key}:
+                    x[i, _F["admin1_named"]] = 1.0
+            if p.feature in ("admin1", "country") and total > 0:
+                inside = sum(
+                    mention_weight[k] for k, q in best.items() if k != g.key and (
+                        q.country_code == p.country_code and (
+                            p.feature == "country" or q.admin1 == p.admin1)))
+                x[i, _F["contains_share"]] = inside / total
+        if keys:
+            others = np.array([k != g.key for k in keys]) & bpoint
+            if others.any():
+                clat = np.array([c.place.lat for c in g.candidates])
+                clon = np.array([c.place.lon for c in g.candidates])
+                d = _haversine_matrix(clat, clon, blat[others], blon[others]).min(axis=1)
+                is_city = np.array([c.place.feature == "city" for c in g.candidates])
+                x[:, _F["near_50km"]] = (d < 50) & is_city
+                x[:, _F["near_300km"]] = (d < 300) & is_city
+                x[:, _F["log_distance"]] = np.log10(1.0 + d) * is_city
+    return groups
+
+
 def resolve_doc(
     doc: Doc, article_id: str, gazetteer: Gazetteer,
-    *, country_focus: Sequence[str] = (),
+    *, country_focus: Sequence[str] = (), weights: dict[str, float] | None = None,
 ) -> list[Mention]:
     """Resolve the recognised spans of ``doc`` to places.
 
@@ -176,86 +345,32 @@ def resolve_doc(
     country_focus
         ISO-2 codes that the user expects the corpus to be about; they join the
         document's country profile.
+    weights
+        Feature weights (default: :func:`load_weights`), for ablations.
 
     Returns
     -------
     list of Mention
         One per recognised span, in text order; ``place`` is None when no
-        candidate was found.
+        candidate was found. ``score`` is the softmax probability of the
+        chosen place among the candidates.
     """
-    occs = _occurrences(doc)
-    if not occs:
-        return []
-    names = {o.span.text for o in occs}
-    table = gazetteer.lookup_many(sorted(names), limit=25)
-    by_norm: dict[str, list[Candidate]] = {}
-    for name, cands in table.items():
-        by_norm.setdefault(normalize(name), cands)
-    quals = {o.qualifier: by_norm.get(normalize(o.qualifier), [])
-             for o in occs if o.qualifier}
-
-    # Pass 1: priors only; collect the document's country profile and anchors.
-    profile: Counter[str] = Counter(country_focus)
-    for tok in doc:
-        if tok.ent_type_ in ("NORP", "GPE") or tok.pos_ == "ADJ":
-            cc = gazetteer.country_of_demonym(tok.text)
-            if cc:
-                profile[cc] += 1
-    best1: dict[str, tuple[Candidate, float]] = {}
-    for occ in occs:
-        cands = by_norm.get(occ.norm, [])
-        if not cands:
-            continue
-        scored = sorted(((_prior(c, occ), c) for c in cands), key=lambda x: -x[0])
-        margin = scored[0][0] - scored[1][0] if len(scored) > 1 else 10.0
-        best1[occ.norm] = (scored[0][1], margin)
-    anchors: list[tuple[str, Place]] = []
-    for norm, (cand, margin) in best1.items():
-        place = cand.place
-        if place.feature == "country":
-            profile[place.country_code] += 2
-        elif margin >= WEIGHTS["anchor_margin"]:
-            profile[place.country_code] += 1
-            anchors.append((norm, place))
-    total = sum(profile.values()) or 1
-
-    # Pass 2: full score, one sense per document (scores summed over occurrences).
-    sums: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    cand_of: dict[tuple[str, int], Candidate] = {}
-    for occ in occs:
-        for cand in by_norm.get(occ.norm, []):
-            place = cand.place
-            score = _prior(cand, occ)
-            share = profile.get(place.country_code, 0) / total
-            score += WEIGHTS["profile_share"] * share
-            if share:
-                score += WEIGHTS["profile_any"]
-            if occ.qualifier and _qualifies(place, quals.get(occ.qualifier, [])):
-                score += WEIGHTS["qualifier"]
-            near = [haversine_km(place.lat, place.lon, a.lat, a.lon)
-                    for n, a in anchors if n != occ.norm
-                    and a.feature == "city" and a.geonameid != place.geonameid]
-            if near and place.feature == "city":
-                d = min(near)
-                score += (WEIGHTS["near_100km"] if d < 100
-                          else WEIGHTS["near_300km"] if d < 300 else 0.0)
-            key = (occ.norm, place.geonameid)
-            # keep the region-labelled reading separate from the plain one
-            sums[occ.norm + ("\x00r" if occ.region else "")][place.geonameid] += score
-            cand_of[key] = cand
-
-    chosen: dict[str, tuple[Place, float]] = {}
-    for key, scores in sums.items():
-        norm = key.split("\x00")[0]
-        gid, top = max(scores.items(), key=lambda kv: kv[1])
-        z = sum(math.exp(min(50.0, s - top)) for s in scores.values())
-        chosen[key] = (cand_of[(norm, gid)].place, 1.0 / z)
-
+    groups = candidate_features(doc, gazetteer, country_focus=country_focus)
+    w = _weight_vector(weights)
+    chosen: dict[int, tuple[Place | None, float]] = {}
+    for g in groups:
+        place, conf = None, 0.0
+        if g.candidates:
+            s = g.features @ w
+            top = int(np.argmax(s))
+            z = np.exp(np.clip(s - s[top], -50.0, 0.0)).sum()
+            place, conf = g.candidates[top].place, 1.0 / float(z)
+        for occ in g.occurrences:
+            chosen[occ.span.start] = (place, conf)
     mentions = []
-    for occ in occs:
-        key = occ.norm + ("\x00r" if occ.region else "")
-        place, conf = chosen.get(key, (None, 0.0))
-        span = occ.span
+    for span in sorted((o.span for g in groups for o in g.occurrences),
+                       key=lambda s: s.start):
+        place, conf = chosen[span.start]
         mentions.append(Mention(
             article_id=article_id, start=span.start_char, end=span.end_char,
             text=span.text, place=place, score=round(conf, 4),

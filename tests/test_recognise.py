@@ -1,0 +1,48 @@
+"""Toponym recognition with the real model and gazetteer, on sentences written for these tests."""
+
+from __future__ import annotations
+
+from geomap.recognise import SPANS_KEY, is_region_word
+
+
+def _spans(pipeline, text):
+    doc = pipeline.nlp(text)
+    return {s.text: s.label_ for s in doc.spans[SPANS_KEY]}
+
+
+def test_region_words():
+    assert is_region_word("Oblast") and is_region_word("counties")
+    assert not is_region_word("city")
+
+
+def test_dateline_is_a_place(geomap_pipeline):
+    spans = _spans(geomap_pipeline,
+                   "KRAMATORSK, Ukraine -- Two missiles struck the railway station.")
+    assert "KRAMATORSK" in spans and "Ukraine" in spans
+
+
+def test_demonym_is_not_a_place(geomap_pipeline):
+    spans = _spans(geomap_pipeline, "Ukrainian forces pushed east on Sunday.")
+    assert "Ukrainian" not in spans
+
+
+def test_coordinated_regions_are_labelled_region(geomap_pipeline):
+    spans = _spans(geomap_pipeline,
+                   "Troops withdrew from the Kyiv and Chernigiv regions last week.")
+    assert spans.get("Kyiv") == "region" and spans.get("Chernigiv") == "region"
+
+
+def test_upper_case_country_abbreviation_is_kept(geomap_pipeline):
+    spans = _spans(geomap_pipeline, "The US sent more aid on Friday.")
+    assert "US" in spans
+
+
+def test_state_abbreviation_after_a_town(geomap_pipeline):
+    spans = _spans(geomap_pipeline, "He grew up in Huntington, W.Va., and studied law.")
+    assert "Huntington" in spans and "W.Va." in spans
+
+
+def test_person_named_like_a_place_is_not_a_toponym(geomap_pipeline):
+    spans = _spans(geomap_pipeline,
+                   "Coach Phil Jackson said the team had played well.")
+    assert "Jackson" not in spans and "Phil Jackson" not in spans
