@@ -13,7 +13,7 @@ articles (same place within 25 km, same date) as the CLI does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from geomap.models import ArticleResult, Incident, Mention
@@ -51,6 +51,17 @@ def split_results(
     return incidents, mentions
 
 
+def _layer(
+    items: Iterable[ArticleResult | Incident], layer: str,
+    incidents_fn: Callable[[list[Incident]], Any],
+    places_fn: Callable[[list[Mention]], Any],
+) -> Any:
+    if layer not in ("incidents", "places"):
+        raise ValueError("layer must be 'incidents' or 'places'")
+    incidents, mentions = split_results(items)
+    return places_fn(mentions) if layer == "places" else incidents_fn(incidents)
+
+
 def to_geojson(
     items: Iterable[ArticleResult | Incident], *, layer: str = "incidents",
 ) -> dict[str, Any]:
@@ -67,12 +78,7 @@ def to_geojson(
     """
     from geomap.outputs.geojson import incidents_geojson, places_geojson
 
-    incidents, mentions = split_results(items)
-    if layer == "places":
-        return places_geojson(mentions)
-    if layer != "incidents":
-        raise ValueError("layer must be 'incidents' or 'places'")
-    return incidents_geojson(incidents)
+    return _layer(items, layer, incidents_geojson, places_geojson)
 
 
 def to_geodataframe(
@@ -86,12 +92,7 @@ def to_geodataframe(
     from geomap.outputs.tables import places_geodataframe
     from geomap.outputs.tables import to_geodataframe as incidents_frame
 
-    incidents, mentions = split_results(items)
-    if layer == "places":
-        return places_geodataframe(mentions)
-    if layer != "incidents":
-        raise ValueError("layer must be 'incidents' or 'places'")
-    return incidents_frame(incidents)
+    return _layer(items, layer, incidents_frame, places_geodataframe)
 
 
 def to_map(

@@ -114,25 +114,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="title shown on the map")
     _add_common(p)
 
-    p = sub.add_parser("extract", help="incidents as jsonl, GeoJSON or CSV",
-                       description="Extract incidents, one JSON object per line "
-                                   "(jsonl), a GeoJSON FeatureCollection or CSV.")
-    _add_pipeline(p)
-    p.add_argument("--format", choices=["jsonl", "geojson", "csv"], default="jsonl",
-                   help="output format (default jsonl)")
-    p.add_argument("-o", "--output", metavar="FILE",
-                   help="write to FILE instead of stdout")
-    _add_common(p)
-
-    p = sub.add_parser("places", help="every resolved place mention",
-                       description="List every resolved place mention with its "
-                                   "character offsets and gazetteer entry.")
-    _add_pipeline(p)
-    p.add_argument("--format", choices=["jsonl", "geojson", "csv"], default="jsonl",
-                   help="output format (default jsonl)")
-    p.add_argument("-o", "--output", metavar="FILE",
-                   help="write to FILE instead of stdout")
-    _add_common(p)
+    for name, help_, description in (
+        ("extract", "incidents as jsonl, GeoJSON or CSV",
+         "Extract incidents, one JSON object per line (jsonl), a GeoJSON "
+         "FeatureCollection or CSV."),
+        ("places", "every resolved place mention",
+         "List every resolved place mention with its character offsets and "
+         "gazetteer entry."),
+    ):
+        p = sub.add_parser(name, help=help_, description=description)
+        _add_pipeline(p)
+        p.add_argument("--format", choices=["jsonl", "geojson", "csv"],
+                       default="jsonl", help="output format (default jsonl)")
+        p.add_argument("-o", "--output", metavar="FILE",
+                       help="write to FILE instead of stdout")
+        _add_common(p)
 
     p = sub.add_parser("geocode", help="the gazetteer's best candidates for a name",
                        description="Look a name up in the offline gazetteer.")
@@ -338,11 +334,10 @@ def _emit(rows: Iterator[dict[str, Any]], fields: Sequence[str], fmt: str,
 # -- commands -----------------------------------------------------------------
 
 def _cmd_extract(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from geomap.merge import merge_incidents
+    from geomap.api import split_results
     from geomap.outputs.records import INCIDENT_FIELDS, incident_record
 
-    results = _results(args, stderr)
-    incidents = merge_incidents(i for r in results for i in r.incidents)
+    incidents, _ = split_results(_results(args, stderr))
     _emit((incident_record(i) for i in incidents), INCIDENT_FIELDS, args.format,
           args.output, stdout)
     return ExitStatus.OK
@@ -362,12 +357,11 @@ def write_outputs(
     formats: Sequence[str] = (), title: str | None = None,
 ) -> list[Path]:
     """Write map.html, incidents.geojson, places.geojson (+ extra layers) to DIR."""
-    from geomap.merge import merge_incidents
+    from geomap.api import split_results
     from geomap.outputs.geojson import incidents_geojson, places_geojson, write_geojson
     from geomap.outputs.html import write_map
 
-    incidents = merge_incidents(i for r in results for i in r.incidents)
-    mentions = [m for r in results for m in r.mentions if m.place]
+    incidents, mentions = split_results(results)
     written = []
     path = directory / "incidents.geojson"
     write_geojson(path, incidents_geojson(incidents))
