@@ -145,3 +145,126 @@ def test_sigkill_at_random_points_then_resume_equals_uninterrupted(tmp_path):
     db = sqlite3.connect(out / "geomap.sqlite")
     assert db.execute("SELECT count(*) FROM articles").fetchone() == (N_ARTICLES,)
     db.close()
+
+
+# -- atomic writers: an exception mid-write keeps the old file, leaves no temp --------
+
+def _incidents(n: int):
+    import datetime as dt
+
+    from geomap.models import Incident, Place
+
+    kyiv = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city", 2952301)
+    return [Incident(f"a{i}", kyiv, "Kyiv", "point", "missile", dt.date(2022, 3, 1),
+                     i, None, "exact", None, f"Quote {i}.", (f"https://x.org/{i}",))
+            for i in range(n)]
+
+
+def _assert_kept(directory: Path, before: dict[str, bytes]) -> None:
+    now = {f.name: f.read_bytes() for f in directory.iterdir()}
+    assert now == before, "an output changed or a temp file was left behind"
+
+
+class Boom(Exception):
+    pass
+
+
+def test_geojson_failing_midway_keeps_previous_and_no_temp(tmp_path):
+    from geomap.outputs.geojson import incidents_geojson, write_geojson
+
+    path = tmp_path / "incidents.geojson"
+    write_geojson(path, incidents_geojson(_incidents(3)))
+    before = {path.name: path.read_bytes()}
+    fc = incidents_geojson(_incidents(5000))
+    fc["features"][-1]["properties"]["quote"] = object()  # not serialisable, at the end
+    with pytest.raises(TypeError):
+        write_geojson(path, fc)
+    _assert_kept(tmp_path, before)
+    assert len(json.loads(path.read_text())["features"]) == 3
+
+
+@pytest.mark.parametrize("exc", [Boom, KeyboardInterrupt])
+def test_atomic_write_interrupted_keeps_previous(tmp_path, exc):
+    from geomap.outputs.atomic import atomic_write
+
+    path = tmp_path / "out.jsonl"
+    path.write_text("old\n")
+    with pytest.raises(exc), atomic_write(path) as fh:
+        fh.write("new partial " * 100_000)
+        raise exc()
+    _assert_kept(tmp_path, {"out.jsonl": b"old\n"})
+
+
+@pytest.mark.parametrize("fmt,method", [
+    ("gpkg", "geopandas.GeoDataFrame.to_file"),
+    ("parquet", "geopandas.GeoDataFrame.to_parquet"),
+    ("csv", "pandas.DataFrame.to_csv"),
+])
+def test_table_writers_failing_after_writing_keep_previous(tmp_path, monkeypatch,
+                                                           fmt, method):
+    import importlib
+
+    from geomap.outputs.tables import write_layers
+
+    written = write_layers(tmp_path, _incidents(3), (), fmt)
+    assert written
+    before = {f.name: f.read_bytes() for f in tmp_path.iterdir()}
+    module, cls, name = method.rsplit(".", 2)
+    klass = getattr(importlib.import_module(module), cls)
+    original = getattr(klass, name)
+
+    def write_then_fail(self, *args, **kwargs):
+        original(self, *args, **kwargs)  # the temp file is complete...
+        raise Boom("disk full")          # ...but the writer fails before the rename
+
+    monkeypatch.setattr(klass, name, write_then_fail)
+    with pytest.raises(Boom):
+        write_layers(tmp_path, _incidents(50), (), fmt)
+    _assert_kept(tmp_path, before)
+
+
+def test_cli_outputs_are_valid_layers_in_lon_lat_order(tmp_path):
+    """Every layer ``geomap map`` writes is re-read by geopandas, with points in
+    range and x = longitude, y = latitude."""
+    import io
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from geomap.cli import main
+
+    err = io.StringIO()
+    code = main(["map", str(ROOT / "examples"), "-o", str(tmp_path), "-q",
+                 "--format", "gpkg", "--format", "parquet", "--format", "csv"],
+                stdout=io.StringIO(), stderr=err)
+    assert code == 0, err.getvalue()
+    frames = {}
+    for f in sorted(tmp_path.iterdir()):
+        if f.suffix == ".geojson":
+            frames[f.name] = gpd.read_file(f)
+        elif f.suffix == ".parquet":
+            frames[f.name] = gpd.read_parquet(f)
+        elif f.suffix == ".gpkg":
+            import pyogrio
+
+            for layer, _ in pyogrio.list_layers(f):
+                frames[f"{f.name}:{layer}"] = gpd.read_file(f, layer=layer)
+        elif f.suffix == ".csv":
+            df = pd.read_csv(f)
+            lat, lon = ("latitude", "longitude") if "latitude" in df else ("lat", "lon")
+            assert df[lat].between(-90, 90).all() and df[lon].between(-180, 180).all()
+            frames[f.name] = None
+    assert {"incidents.geojson", "places.geojson"} <= set(frames)
+    assert any(k.endswith(".parquet") for k in frames)
+    assert any(".gpkg:" in k for k in frames)
+    for name, gdf in frames.items():
+        if gdf is None:
+            continue
+        assert len(gdf) > 0, name
+        assert gdf.crs is not None and gdf.crs.to_epsg() == 4326, name
+        pts = gdf[gdf.geometry.notna()]
+        assert pts.geometry.x.between(-180, 180).all(), name
+        assert pts.geometry.y.between(-90, 90).all(), name
+        if {"lat", "lon"} <= set(pts.columns):
+            assert (pts.geometry.x - pts["lon"]).abs().max() < 1e-9, name
+            assert (pts.geometry.y - pts["lat"]).abs().max() < 1e-9, name
