@@ -268,3 +268,21 @@ def test_cli_outputs_are_valid_layers_in_lon_lat_order(tmp_path):
         if {"lat", "lon"} <= set(pts.columns):
             assert (pts.geometry.x - pts["lon"]).abs().max() < 1e-9, name
             assert (pts.geometry.y - pts["lat"]).abs().max() < 1e-9, name
+
+
+def test_unwritable_outputs_are_one_line_errors(tmp_path):
+    import io
+
+    from geomap.cli import main
+
+    src = ROOT / "examples" / "mykolaiv_strike.txt"
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "out" / "map.html").mkdir(parents=True)  # a directory where a file goes
+    for argv in (["extract", str(src), "-o", str(tmp_path / "taken")],
+                 ["map", str(src), "-o", str(tmp_path / "out")]):
+        err = io.StringIO()
+        code = main([*argv, "-q"], stdout=io.StringIO(), stderr=err)
+        assert code == 1
+        assert err.getvalue().count("\n") == 1, err.getvalue()
+        assert err.getvalue().startswith("geomap: error: cannot write ")
+    assert not [f for f in tmp_path.rglob(".*.tmp")]

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from geomap.errors import OutputError
+from geomap.errors import GeomapError, OutputError
 
 __all__ = ["atomic_path", "atomic_write"]
 
@@ -42,9 +42,13 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         # mkstemp creates 0600 files; give the output the usual umask permissions.
         os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, target)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+        if isinstance(err, OSError) and not isinstance(err, GeomapError):
+            # disk full, target is a directory, permissions: one-line errors
+            raise OutputError(
+                f"cannot write '{target}': {err.strerror or err}") from err
         raise
 
 
