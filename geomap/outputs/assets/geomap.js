@@ -465,6 +465,10 @@
 
     var base = baseId ? basemap(map, baseId) : null;
     timings.basemap = now();
+    if (map.attributionControl) {
+      map.attributionControl.addAttribution(
+        'Places: GeoNames (CC BY 4.0), countrystatecity (ODbL)');
+    }
     addPane(map, 'geomapPlaces', 405);
     addPane(map, 'geomapIncidents', 410);
     var P = D.places;
