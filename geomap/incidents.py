@@ -176,8 +176,20 @@ def _left_phrase(tok: Token) -> str:
     return tok.doc[i: tok.i + 1].text
 
 
+_POWER = frozenset({"^", "**", "×"})
+
+
+def _in_power(tok: Token) -> bool:
+    """Whether a number token is part of a power ("10^12"): not a count."""
+    doc = tok.doc
+    return (tok.i + 1 < len(doc) and doc[tok.i + 1].text in _POWER) or (
+        tok.i > 0 and doc[tok.i - 1].text in _POWER)
+
+
 def _count_number(tok: Token) -> Count | None:
     """Count of a number token with its modifiers; vague words included."""
+    if _in_power(tok):
+        return None
     phrase = _left_phrase(tok)
     count = parse_count(phrase)
     if count is None:
@@ -607,6 +619,7 @@ def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention]
     dateline_mentions = [m for m in mentions if m.place is not None and
                          m.start < dateline_end]
     per_sent_cands = [_candidates(s, mentions, dateline_end) for s in sents]
+    sent_dates = [_dates_in(s, article.date) for s in sents]
     article_type = event_type_of(text[dateline_end:])
     drafts: list[_Draft] = []
     tolls: list[Toll] = []
@@ -623,7 +636,7 @@ def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention]
                                   else None, sent.text.strip()))
                 continue
             kept.append(fig)
-        dates = _dates_in(sent, article.date)
+        dates = sent_dates[si]
         sent_type = event_type_of(sent.text)
         cands = per_sent_cands[si]
         groups: dict[int | None, _Draft] = {}
@@ -664,7 +677,8 @@ def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention]
                 draft.in_sentence = False
                 groups[-1] = draft
         drafts.extend(groups.values())
-    _borrow(drafts, sents, per_sent_cands, dateline_ids, dateline_mentions, article)
+    _borrow(drafts, sents, per_sent_cands, dateline_ids, dateline_mentions, article,
+            sent_dates)
     incidents = _assemble(drafts, article, article_type, dateline_mentions)
     return incidents, tolls
 
@@ -672,8 +686,11 @@ def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention]
 def _borrow(drafts: list[_Draft], sents: list[Span],
             per_sent_cands: list[list[tuple[Mention, Token, bool]]],
             dateline_ids: set[int], dateline_mentions: list[Mention],
-            article: Article) -> None:
-    """Fill missing places and dates from neighbouring sentences."""
+            article: Article, sent_dates: list[list[tuple[Token, dt.date]]]) -> None:
+    """Fill missing places and dates from neighbouring sentences.
+
+    ``sent_dates`` holds each sentence's dates, found once per article.
+    """
     n = len(sents)
     for d in drafts:
         if d.mention is None:
@@ -705,7 +722,7 @@ def _borrow(drafts: list[_Draft], sents: list[Span],
             for si in sorted(range(n), key=lambda s: (abs(s - d.sent_index), s)):
                 if si == d.sent_index:
                     continue
-                found = _dates_in(sents[si], article.date)
+                found = sent_dates[si]
                 if found:
                     d.date = found[0][1]
                     break

@@ -200,9 +200,6 @@ def test_absurd_figures_are_not_counts(geomap_pipeline, sentence):
         assert inc.wounded in (None, 3), inc
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "incidents.py: '10^12' is tokenised as '10' '^' '12' and the coordinated "
-    "second figure makes the verb take '10' as the killed count"))
 def test_absurd_power_figure_with_coordination(geomap_pipeline):
     r = geomap_pipeline.process(
         "Missiles hit Kyiv on Tuesday, killing 10^12 people and 99999999999 "
@@ -400,11 +397,6 @@ def test_cli_import_of_a_bad_dump_is_one_line(tmp_path):
     assert not (tmp_path / "g.sqlite").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "incidents._borrow looks for a date in every other sentence for every "
-    "undated draft, re-running _dates_in each time: quadratic in sentences "
-    "(a 50k-char article took 167 s in process_doc, 3 s with _dates_in memoised "
-    "per sentence)"))
 def test_date_lookup_is_linear_in_sentences(geomap_pipeline, monkeypatch):
     import geomap.incidents as incidents
 
