@@ -121,7 +121,8 @@ class ToponymRecogniser:
         i = 0
         while i < n:
             tok = doc[i]
-            if not _capitalised(tok) or tok.ent_type_ in NER_NEVER:
+            if not _capitalised(tok) or (tok.ent_type_ in NER_NEVER
+                                         and tok.ent_type_ != "EVENT"):
                 i += 1
                 continue
             found = 0
@@ -173,7 +174,14 @@ class ToponymRecogniser:
             return True
         return False
 
-    def _reject(self, doc: Doc, span: Span, source: str) -> bool:
+    def _reject(self, doc: Doc, span: Span, source: str, *,
+                propagated: bool = False) -> bool:
+        """Evidence against a place reading.
+
+        ``propagated`` spans repeat a form accepted elsewhere in the document;
+        for them a multi-token form inside a longer person name ("Laurel County
+        Clerk Dean Johnson") or an event name ("the Walker County Fair") stands.
+        """
         text = span.text
         if self.is_demonym(text):
             return True
@@ -187,13 +195,14 @@ class ToponymRecogniser:
                 return True
             if tok.ent_type_ == "NORP":
                 return True
+        multi = propagated and len(span) > 1
         # inside a longer person name: "Jackson" in "Michael Jackson"
         for tok in span:
-            if tok.ent_type_ == "PERSON":
+            if tok.ent_type_ == "PERSON" and not multi:
                 ent = _ent_of(doc, tok)
                 if ent is not None and (ent.start < span.start or ent.end > span.end):
                     return True
-            if tok.ent_type_ in NER_NEVER:
+            if tok.ent_type_ in NER_NEVER and not (multi and tok.ent_type_ == "EVENT"):
                 return True
         return False
 
@@ -201,20 +210,46 @@ class ToponymRecogniser:
         """Set ``doc.spans["toponyms"]``; labels are ``place`` or ``region``."""
         kept: list[Span] = []
         taken = [False] * len(doc)
+        # words of the document's full person names: a lone "Modi" or "Chen"
+        # is that person unless the context says place ("in Chen")
+        person_words = {t.text for ent in doc.ents
+                        if ent.label_ == "PERSON" and len(ent) > 1 for t in ent
+                        if _capitalised(t)}
         # NER place spans first, then longer gazetteer n-grams, then the rest.
         order = {"ner": 0, "gaz": 1, "maybe": 2}
         cands = sorted(self._candidates(doc),
                        key=lambda c: (order[c.source], -(c.end - c.start), c.start))
+        left: list[_Cand] = []
         for cand in cands:
             if any(taken[cand.start:cand.end]):
                 continue
             span = doc[cand.start:cand.end]
-            if self._reject(doc, span, cand.source):
+            evidence = None
+            if len(span) == 1 and span.text in person_words:
+                evidence = self._evidence(doc, span)
+                if not evidence:
+                    continue
+            if self._reject(doc, span, cand.source) or (
+                cand.source != "ner" and not (
+                    (self._evidence(doc, span) if evidence is None else evidence)
+                    or self.importance(span.text) >= self.known_population)):
+                left.append(cand)
                 continue
-            if cand.source != "ner" and not (
-                self._evidence(doc, span)
-                or self.importance(span.text) >= self.known_population
-            ):
+            for k in range(cand.start, cand.end):
+                taken[k] = True
+            kept.append(span)
+        # One sense per document: a form accepted once is a place wherever it
+        # recurs ("Bicester" after "in Bicester"), short of hard evidence against.
+        forms = {s.text for s in kept}
+        for cand in left:
+            span = doc[cand.start:cand.end]
+            if span.text not in forms or any(taken[cand.start:cand.end]):
+                continue
+            # a lone word the NER reads as a person or organisation ("Kelly")
+            # is not carried over; multi-token forms are
+            if len(span) == 1 and span[0].ent_type_ in ("PERSON", "ORG"):
+                continue
+            if self._reject(doc, span, cand.source, propagated=True):
                 continue
             for k in range(cand.start, cand.end):
                 taken[k] = True

@@ -46,3 +46,26 @@ def test_person_named_like_a_place_is_not_a_toponym(geomap_pipeline):
     spans = _spans(geomap_pipeline,
                    "Coach Phil Jackson said the team had played well.")
     assert "Jackson" not in spans and "Phil Jackson" not in spans
+
+
+def test_form_accepted_once_is_kept_inside_an_event_name(geomap_pipeline):
+    doc = geomap_pipeline.nlp(
+        "Storms hit Walker County on Friday. The 2009 Walker County Fair Queen "
+        "was crowned later.")
+    found = [s.text for s in doc.spans[SPANS_KEY]]
+    assert found == ["Walker County", "Walker County"]
+
+
+def test_county_inside_a_job_title_is_a_place(geomap_pipeline):
+    doc = geomap_pipeline.nlp(
+        "Deputies patrolled Laurel County overnight. And when Laurel County Clerk "
+        "Dean Smith was asked, he said no.")
+    found = [s.text for s in doc.spans[SPANS_KEY]]
+    assert found == ["Laurel County", "Laurel County"]
+
+
+def test_surname_of_a_named_person_is_not_a_place(geomap_pipeline):
+    spans = _spans(geomap_pipeline,
+                   "Prime Minister Narendra Modi spoke in Delhi. Voters said Modi "
+                   "had kept his promises.")
+    assert "Delhi" in spans and "Modi" not in spans
