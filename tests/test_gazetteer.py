@@ -233,3 +233,14 @@ def test_fuzzy_threshold_is_adjustable(gazetteer_store):
     found = gazetteer_store.candidates("Mykolaev", country_codes=["UA"], min_score=0.85)
     assert found[0].place.population > 400_000
     assert found[0].score == pytest.approx(0.875)
+
+
+@pytest.mark.parametrize("code, lat, lon", [
+    ("US", 38.92, -98.98),   # the lower 48, not pulled north-west by Alaska
+    ("FR", 46.50, 2.46),     # metropolitan France, not the overseas departments
+    ("RU", 59.49, 97.76),    # across the antimeridian without a jump
+])
+def test_country_points_are_main_landmass_centroids(gazetteer_store, code, lat, lon):
+    place = gazetteer_store.country(code)
+    assert place is not None
+    assert (round(place.lat, 2), round(place.lon, 2)) == (lat, lon)
