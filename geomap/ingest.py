@@ -426,6 +426,8 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     ``InputError``; files of unknown type inside directories are skipped.
     """
     for raw in paths:
+        if not os.fspath(raw).strip():
+            raise InputError("cannot read '': empty path")
         path = Path(raw)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*")

@@ -408,3 +408,29 @@ def test_date_lookup_is_linear_in_sentences(geomap_pipeline, monkeypatch):
     text = " ".join(f"Shelling killed {i % 9 + 2} people in Kharkiv." for i in range(n))
     geomap_pipeline.process(text, date="2022-03-30")
     assert len(calls) <= 3 * n
+
+
+def test_empty_path_is_not_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("Shelling hit Kharkiv.")
+    with pytest.raises(InputError, match="empty path"):
+        list(read_articles([""]))
+    one_line_error(*cli("extract", "", "-q")[::2], "empty path")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "store.open_store: a NUL byte in the store path escapes as ValueError "
+    "('embedded null byte') from sqlite instead of a StoreError"))
+def test_nul_in_store_path_is_a_one_line_error(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_text("Shelling hit Kharkiv.")
+    one_line_error(*cli("extract", str(f), "-q", "--store", "bad\x00.sqlite")[::2],
+                   "store")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "gazetteer.Gazetteer.open: a NUL byte in the gazetteer path escapes as "
+    "ValueError ('embedded null byte') instead of a GazetteerError"))
+def test_nul_in_gazetteer_path_is_a_one_line_error():
+    one_line_error(*cli("geocode", "Kyiv", "-q", "--gazetteer", "bad\x00.sqlite")[::2],
+                   "gazetteer")
