@@ -429,7 +429,12 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
         if not os.fspath(raw).strip():
             raise InputError("cannot read '': empty path")
         path = Path(raw)
-        if path.is_dir():
+        try:
+            is_dir, is_file, exists = path.is_dir(), path.is_file(), path.exists()
+        except (OSError, ValueError) as err:  # name too long, NUL byte...
+            reason = getattr(err, "strerror", None) or err
+            raise InputError(f"cannot read '{path}': {reason}") from None
+        if is_dir:
             found = sorted(p for p in path.rglob("*")
                            if p.is_file() and p.suffix.lower() in SUFFIXES
                            and not any(part.startswith(".") for part in
@@ -437,13 +442,13 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
             if not found:
                 log.warning("%s: no .txt/.jsonl/.csv/.html files found", path)
             yield from found
-        elif path.is_file():
+        elif is_file:
             if path.suffix.lower() not in SUFFIXES:
                 raise InputError(
                     f"cannot read '{path}': unknown file type "
                     f"(expected one of {', '.join(sorted(SUFFIXES))})")
             yield path
-        elif path.exists():
+        elif exists:
             raise InputError(f"cannot read '{path}': not a regular file")
         else:
             raise InputError(f"cannot read '{path}': no such file or directory")

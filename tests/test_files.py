@@ -434,3 +434,10 @@ def test_nul_in_store_path_is_a_one_line_error(tmp_path):
 def test_nul_in_gazetteer_path_is_a_one_line_error():
     one_line_error(*cli("geocode", "Kyiv", "-q", "--gazetteer", "bad\x00.sqlite")[::2],
                    "gazetteer")
+
+
+@pytest.mark.parametrize("name", ["x" * 5000 + ".txt", "a\x00b.txt", "é" * 300])
+def test_impossible_paths_are_one_line_errors(name):
+    with pytest.raises(InputError, match="cannot read"):
+        list(read_articles([name]))
+    one_line_error(*cli("places", name, "-q")[::2], "cannot read")
