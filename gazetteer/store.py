@@ -121,6 +121,8 @@ class Gazetteer:
             The store is missing (and ``build`` is false), malformed, or an
             imported store of an older schema.
         """
+        if path is not None and "\x00" in os.fspath(path):
+            raise GazetteerError("gazetteer path contains a NUL byte")
         target = Path(path).expanduser() if path is not None else default_path()
         if not target.exists():
             if not build:

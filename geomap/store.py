@@ -522,6 +522,8 @@ def open_store(target: str | os.PathLike[str], *, create: bool = True) -> Store:
     ...
     geomap.errors.StoreError: no store at '...none.sqlite'
     """
+    if "\x00" in os.fspath(target):
+        raise StoreError("store path or URL contains a NUL byte")
     url = store_url(target)
     try:
         parsed = sa.engine.make_url(url)

@@ -418,9 +418,6 @@ def test_empty_path_is_not_the_current_directory(tmp_path, monkeypatch):
     one_line_error(*cli("extract", "", "-q")[::2], "empty path")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "store.open_store: a NUL byte in the store path escapes as ValueError "
-    "('embedded null byte') from sqlite instead of a StoreError"))
 def test_nul_in_store_path_is_a_one_line_error(tmp_path):
     f = tmp_path / "a.txt"
     f.write_text("Shelling hit Kharkiv.")
@@ -428,9 +425,6 @@ def test_nul_in_store_path_is_a_one_line_error(tmp_path):
                    "store")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gazetteer.Gazetteer.open: a NUL byte in the gazetteer path escapes as "
-    "ValueError ('embedded null byte') instead of a GazetteerError"))
 def test_nul_in_gazetteer_path_is_a_one_line_error():
     one_line_error(*cli("geocode", "Kyiv", "-q", "--gazetteer", "bad\x00.sqlite")[::2],
                    "gazetteer")
