@@ -58,6 +58,60 @@ PLACE_NOUNS = frozenset({
     "island", "oblast", "municipality", "hamlet", "centre", "center",
     "neighbourhood", "neighborhood", "area", "streets",
 })
+#: Heads of local institutions named after their place: "Torrington Police
+#: Department", "Laurel County Sheriff's Office", "the Canaan Board of Finance".
+ORG_HEADS = frozenset({
+    "police", "sheriff", "sheriff's", "sheriff’s", "fire", "council", "commission",
+    "commissioners", "commissioner", "court", "courts", "department", "board",
+    "township", "mayor", "chamber", "detention", "jail", "parks", "planning",
+    "zoning", "selectmen", "aldermen", "firefighters", "officers", "deputies",
+    "detectives", "authority", "utilities", "housing", "emergency", "rescue",
+    "ambulance", "constable", "marshal", "prosecutor", "prosecutor's",
+    "attorney's", "attorney’s", "clerk", "treasurer", "assessor", "coroner",
+    "commonwealth's", "commonwealth’s", "municipal", "chief", "superintendent", "library", "hospital", "airport",
+    "schools", "historical", "residents", "resident", "native", "natives",
+})
+#: Lower-case nouns that read a preceding name as a place: "Danbury police",
+#: "a Clinton couple", "Grovetown residents".
+LOCAL_NOUNS = frozenset({
+    "police", "officers", "deputies", "detectives", "firefighters",
+    "residents", "resident", "native", "natives", "man", "woman", "men", "women",
+    "boy", "girl", "teen", "teens", "couple", "businesses", "homeowners",
+    "voters", "council", "area", "mayor", "sheriff", "city", "town",
+    "village", "township", "neighborhood", "neighbourhood",
+    "native", "firefighter", "officer", "deputy", "detective", "teenager",
+    "grand",
+})
+#: Capitalised words that begin many institution names without naming a
+#: place ("Central High School", "North Side Police").
+GENERIC_MODIFIERS = frozenset({
+    "north", "south", "east", "west", "northern", "southern", "eastern",
+    "western", "central", "northeast", "northwest", "southeast", "southwest",
+    "middle", "metro", "national", "public", "united", "first", "union",
+    "community", "regional", "memorial", "city", "county", "state", "new", "old",
+    "great", "grand", "general", "royal", "liberty", "independence", "unity",
+    "victory", "hope", "faith", "grace", "trinity", "christ", "saint", "st",
+    "st.", "mount", "upper", "lower", "inner", "federal", "international",
+    "american", "civic", "valley", "river", "lake", "park", "forest", "mountain",
+    "district", "area", "island", "harbor", "harbour", "bay", "main",
+    "superior", "supreme", "common", "circuit", "border", "transit", "justice",
+    "energy", "culture", "air", "trial", "vice", "task", "the", "town",
+    "village", "municipal", "probate", "juvenile", "family", "appeals",
+    "education", "health", "water", "public", "safety", "volunteer", "fire",
+})
+#: Words after which a capitalised name is a street or a building, not a town.
+STREET_HEADS = frozenset({
+    "street", "st", "st.", "avenue", "ave", "ave.", "road", "rd", "rd.",
+    "boulevard", "blvd", "blvd.", "drive", "dr", "dr.", "lane", "ln", "way",
+    "trail", "highway", "hwy", "parkway", "pkwy", "court", "ct", "place",
+    "circle", "bridge", "square", "terrace", "pike", "turnpike", "expressway",
+    "freeway", "alley", "row", "plaza", "station", "stadium", "center", "centre",
+    "mall", "hall", "building", "tower", "church", "cathedral", "park",
+})
+_STRONG_LOCATIVE = frozenset({"in", "near", "outside", "at", "from", "to", "into",
+                              "around", "across", "toward", "towards", "through",
+                              "throughout", "within", "visited", "visiting"})
+_DASHES = frozenset({"-", "--", "—", "–", "―"})
 _CONNECTORS = frozenset({"of", "de", "del", "la", "le", "upon", "on", "-", "al",
                          "el", "da", "do", "du", "der", "am", "sur", "en"})
 
@@ -75,7 +129,7 @@ def is_region_word(word: str) -> bool:
 class _Cand:
     start: int
     end: int
-    source: str  # "ner" | "maybe" | "gaz"
+    source: str  # "ner" | "head" | "maybe" | "gaz"
 
 
 def _capitalised(tok: Token) -> bool:
@@ -113,9 +167,17 @@ class ToponymRecogniser:
                 start += 1
             if start >= end:
                 continue
+            known = self.contains(doc[start:end].text)
+            if not known and (ent.label_ in NER_PLACE or ent.label_ in NER_MAYBE):
+                # "Torrington Police Department", "Pointe Coupee Sheriff's Office":
+                # the place that names a local institution
+                k = self._head_prefix(doc, start, end)
+                if k:
+                    cands.append(_Cand(start, k, "head"))
+                    continue
             if ent.label_ in NER_PLACE:
                 cands.append(_Cand(start, end, "ner"))
-            elif ent.label_ in NER_MAYBE and self.contains(doc[start:end].text):
+            elif ent.label_ in NER_MAYBE and known:
                 cands.append(_Cand(start, end, "maybe"))
         n = len(doc)
         i = 0
@@ -125,24 +187,50 @@ class ToponymRecogniser:
                                          and tok.ent_type_ != "EVENT"):
                 i += 1
                 continue
-            found = 0
-            for size in range(min(self.max_ngram, n - i), 0, -1):
-                last = doc[i + size - 1]
-                if not _capitalised(last) and last.text not in ("-",):
+            found = self._longest_name(doc, i)
+            if found and tok.lower_ == "the" and i + found < n:
+                # "The Ashby County Sheriff": the article is not part of the
+                # name unless the name is longer with it ("The Hague")
+                later = self._longest_name(doc, i + 1)
+                if later >= found:
+                    i += 1
                     continue
-                inner = doc[i:i + size]
-                if any(not _capitalised(t) and t.lower_ not in _CONNECTORS
-                       for t in inner):
-                    continue
-                if self.contains(inner.text):
-                    found = size
-                    break
             if found:
                 cands.append(_Cand(i, i + found, "gaz"))
                 i += found
             else:
                 i += 1
         return cands
+
+    def _longest_name(self, doc: Doc, i: int) -> int:
+        """Length of the longest capitalised gazetteer n-gram at token ``i``."""
+        for size in range(min(self.max_ngram, len(doc) - i), 0, -1):
+            last = doc[i + size - 1]
+            if not _capitalised(last) and last.text not in ("-",):
+                continue
+            inner = doc[i:i + size]
+            if any(not _capitalised(t) and t.lower_ not in _CONNECTORS
+                   for t in inner):
+                continue
+            if self.contains(inner.text):
+                return size
+        return 0
+
+    def _head_prefix(self, doc: Doc, start: int, end: int) -> int:
+        """End of the longest gazetteer name opening ``doc[start:end]`` that
+        an institution head follows ("Laurel County" in "Laurel County
+        Detention Center"), or 0."""
+        for k in range(min(end - 1, start + self.max_ngram), start, -1):
+            if not _head_follows(doc, k, end):
+                continue
+            inner = doc[start:k]
+            if not all(_capitalised(t) or t.lower_ in _CONNECTORS for t in inner):
+                continue
+            if k - start == 1 and doc[start].lower_ in GENERIC_MODIFIERS:
+                continue
+            if self.contains(inner.text) and not _institution_word_in(inner):
+                return k
+        return 0
 
     # -- filtering ------------------------------------------------------------
     def _evidence(self, doc: Doc, span: Span) -> bool:
@@ -162,8 +250,30 @@ class ToponymRecogniser:
                 return (_capitalised(before) and before.ent_type_ not in NER_NEVER
                         and before.ent_type_ != "PERSON"
                         and self.contains(before.text))
+            # "Amy Sears, 41, of Grovetown", "Edward Smith of Southlake"
+            if prev.lower_ == "of" and start > 1 and (
+                    doc[start - 2].text == "," or doc[start - 2].ent_type_ == "PERSON"):
+                return True
         if nxt is not None:
             if nxt.lower_ in REGION_WORDS:
+                return True
+            # "Danbury police", "a Clinton couple", "Northbrook-based"
+            # the place opens the name: not "Force" in "Task Force officers"
+            plain = (span[0].lower_ not in GENERIC_MODIFIERS
+                     and not _institution_word_in(span)
+                     and (prev is None or not _capitalised(prev)
+                          or prev.lower_ in ("the", "a", "an")))
+            if plain and nxt.lower_ in LOCAL_NOUNS and not nxt.text[0].isupper():
+                return True
+            if (plain and nxt.text in _DASHES and end + 1 < len(doc)
+                    and doc[end + 1].lower_ == "based"):
+                return True
+            if plain and _head_follows(doc, end, len(doc)):
+                return True
+            # dateline after a headline: "ROSWELL - A man ..."
+            if (nxt.text in _DASHES and span.text.isupper() and len(span.text) > 2
+                    and (prev is None or prev.is_punct or prev.is_space
+                         or span[0].is_sent_start)):
                 return True
             if nxt.text == "," and end + 1 < len(doc):
                 after = doc[end + 1]
@@ -193,14 +303,18 @@ class ToponymRecogniser:
                 _region_context(doc, span) else ("PROPN", "NOUN", "X", "ADJ")
             if tok.pos_ not in allowed and not text.isupper():
                 return True
-            if tok.ent_type_ == "NORP":
+            # a town the NER reads as a group: only after a locative ("in Tunis")
+            if tok.ent_type_ == "NORP" and not (
+                    span.start > 0 and doc[span.start - 1].lower_ in _STRONG_LOCATIVE):
                 return True
         multi = propagated and len(span) > 1
         # inside a longer person name: "Jackson" in "Michael Jackson"
         for tok in span:
             if tok.ent_type_ == "PERSON" and not multi:
                 ent = _ent_of(doc, tok)
-                if ent is not None and (ent.start < span.start or ent.end > span.end):
+                if ent is not None and (ent.start < span.start or ent.end > span.end) \
+                        and not (ent.start == span.start
+                                 and _head_follows(doc, span.end, ent.end)):
                     return True
             if tok.ent_type_ in NER_NEVER and not (multi and tok.ent_type_ == "EVENT"):
                 return True
@@ -216,7 +330,7 @@ class ToponymRecogniser:
                         if ent.label_ == "PERSON" and len(ent) > 1 for t in ent
                         if _capitalised(t)}
         # NER place spans first, then longer gazetteer n-grams, then the rest.
-        order = {"ner": 0, "gaz": 1, "maybe": 2}
+        order = {"ner": 0, "head": 0, "gaz": 1, "maybe": 2}
         cands = sorted(self._candidates(doc),
                        key=lambda c: (order[c.source], -(c.end - c.start), c.start))
         left: list[_Cand] = []
@@ -260,6 +374,29 @@ class ToponymRecogniser:
                     for s in kept]
         doc.spans[SPANS_KEY] = labelled
         return doc
+
+
+def _head_follows(doc: Doc, k: int, end: int) -> bool:
+    """Whether an institution head (:data:`ORG_HEADS`) follows token ``k``
+    within a run of at most three capitalised words ending before ``end``:
+    "Police" in "X Police Department", "Fire" in "X Volunteer Fire Department".
+    """
+    for j in range(k, min(end, k + 3)):
+        tok = doc[j]
+        if not _capitalised(tok):
+            return False
+        if tok.lower_ in ORG_HEADS:
+            return True
+    return False
+
+
+def _institution_word_in(span: Span) -> bool:
+    """Whether ``span`` has a word that heads names rather than naming a place
+    ("Police", "Court", "City" in "The City Council")."""
+    return any(t.lower_ in ORG_HEADS or t.lower_ in LOCAL_NOUNS
+               or t.lower_ in STREET_HEADS
+               or (t.lower_ in PLACE_NOUNS and (k == 0 or t.lower_ not in REGION_WORDS))
+               for k, t in enumerate(span))
 
 
 def _ent_of(doc: Doc, tok: Token) -> Span | None:

@@ -69,3 +69,26 @@ def test_surname_of_a_named_person_is_not_a_place(geomap_pipeline):
                    "Prime Minister Narendra Modi spoke in Delhi. Voters said Modi "
                    "had kept his promises.")
     assert "Delhi" in spans and "Modi" not in spans
+
+
+def test_place_naming_an_institution_inside_a_person_span(geomap_pipeline):
+    spans = _spans(geomap_pipeline, "Brookfield Fire Chief Tom Reed said nobody was hurt.")
+    assert spans.get("Brookfield") == "place"
+
+
+def test_place_opening_a_facility_name_keeps_its_county(geomap_pipeline):
+    doc = geomap_pipeline.nlp(
+        "Residents of Laurel County met at the Laurel County Detention Center.")
+    assert [s.text for s in doc.spans[SPANS_KEY]] == ["Laurel County", "Laurel County"]
+
+
+def test_town_tagged_as_a_group_after_a_locative(geomap_pipeline):
+    spans = _spans(geomap_pipeline, "He flew back to Tunis on Sunday.")
+    assert "Tunis" in spans
+
+
+def test_institution_words_are_not_places(geomap_pipeline):
+    spans = _spans(geomap_pipeline,
+                   "The Supreme Court ruled on Monday. Task Force officers arrived later. "
+                   "Police officers closed the road.")
+    assert spans == {}
