@@ -86,6 +86,20 @@ def _add_pipeline(p: argparse.ArgumentParser) -> None:
                         "machine, or the scheduler at ADDRESS (tcp://host:8786)")
 
 
+def _add_map_outputs(p: argparse.ArgumentParser) -> None:
+    """Output options of ``map`` and ``render`` (same outputs, same options)."""
+    p.add_argument("-o", "--output", metavar="DIR", default=str(DEFAULT_OUTPUT),
+                   help="output directory (default: output/)")
+    p.add_argument("--offline", action="store_true",
+                   help="self-contained HTML: inline Leaflet assets and a bundled "
+                        "country-outline basemap instead of web tiles")
+    p.add_argument("--format", dest="formats", action="append", default=[],
+                   choices=["gpkg", "parquet", "csv"],
+                   help="also write layers as GeoPackage, GeoParquet or ACLED-style "
+                        "CSV (repeatable)")
+    p.add_argument("--title", help="title shown on the map")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for all subcommands."""
     parser = _Parser(
@@ -102,16 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Process articles and write DIR/map.html, "
                                    "DIR/incidents.geojson and DIR/places.geojson.")
     _add_pipeline(p)
-    p.add_argument("-o", "--output", metavar="DIR", default=str(DEFAULT_OUTPUT),
-                   help="output directory (default: output/)")
-    p.add_argument("--offline", action="store_true",
-                   help="self-contained HTML: inline Leaflet assets and a bundled "
-                        "country-outline basemap instead of web tiles")
-    p.add_argument("--format", dest="formats", action="append", default=[],
-                   choices=["gpkg", "parquet", "csv"],
-                   help="also write layers as GeoPackage, GeoParquet or ACLED-style "
-                        "CSV (repeatable)")
-    p.add_argument("--title", help="title shown on the map")
+    _add_map_outputs(p)
     _add_common(p)
 
     for name, help_, description in (
@@ -186,15 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", metavar="FILE|URL", default=None,
                    help="store file or database URL (default: geomap.sqlite in "
                         "the output directory)")
-    p.add_argument("-o", "--output", metavar="DIR", default=str(DEFAULT_OUTPUT),
-                   help="output directory (default: output/)")
-    p.add_argument("--offline", action="store_true",
-                   help="self-contained HTML (see 'geomap map --offline')")
-    p.add_argument("--format", dest="formats", action="append", default=[],
-                   choices=["gpkg", "parquet", "csv"],
-                   help="also write layers as GeoPackage, GeoParquet or ACLED-style "
-                        "CSV (repeatable)")
-    p.add_argument("--title", help="title shown on the map")
+    _add_map_outputs(p)
     _add_common(p)
     return parser
 
