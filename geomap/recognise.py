@@ -7,6 +7,9 @@ Candidates come from two sources and are then filtered by context:
 2. capitalised token n-grams (1-4 tokens) whose normalised form is a gazetteer
    name.
 
+A GPE/LOC span unknown as a whole gives its known parts instead: the pieces of
+"Fargo-Moorhead", "Texas" in "North Texas".
+
 Evidence for a place: a locative preposition ("in", "near", "city of"), a
 following "region/oblast/province", a dateline, a following ", Country", or a
 well-known place name. Evidence against: demonyms ("Ukrainian forces"), a
@@ -108,6 +111,20 @@ STREET_HEADS = frozenset({
     "freeway", "alley", "row", "plaza", "station", "stadium", "center", "centre",
     "mall", "hall", "building", "tower", "church", "cathedral", "park",
 })
+#: Words that place a region within a larger one: "North Texas", "western
+#: Kentucky", "Historic Dublin".
+DIRECTION_WORDS = frozenset({
+    "north", "south", "east", "west", "northern", "southern", "eastern",
+    "western", "central", "northeast", "northwest", "southeast", "southwest",
+    "northeastern", "northwestern", "southeastern", "southwestern",
+    "north-central", "south-central", "upstate", "downstate", "downtown",
+    "historic", "greater", "coastal", "rural", "upper", "lower", "mid",
+})
+_NOT_REMAINDERS = frozenset({"coast", "shore", "side", "end", "hills"})
+#: Party letters before a legislator's home town: "Sen. Ann Lee, D-Maplewood".
+_PARTY_LETTERS = frozenset({"D", "R", "I", "DFL"})
+_SPLITTERS = frozenset({"-", "/", "\u2013", "\u2014", "--"})
+_POSSESSIVES = frozenset({"'s", "\u2019s", "'", "\u2019"})
 _STRONG_LOCATIVE = frozenset({"in", "near", "outside", "at", "from", "to", "into",
                               "around", "across", "toward", "towards", "through",
                               "throughout", "within", "visited", "visiting"})
@@ -175,6 +192,17 @@ class ToponymRecogniser:
                 if k:
                     cands.append(_Cand(start, k, "head"))
                     continue
+            if not known and ent.label_ in ("GPE", "LOC"):
+                # "Fargo-Moorhead", "North Texas", "Boone County's": the
+                # gazetteer-known parts of a place span unknown as a whole
+                parts = self._parts(doc, start, end)
+                if parts:
+                    cands.extend(_Cand(a, b, "ner") for a, b in parts)
+                    # the rest of the span ("North") is no place of its own
+                    inside = {k for a, b in parts for k in range(a, b)}
+                    cands.extend(_Cand(k, k + 1, "block")
+                                 for k in range(start, ent.end) if k not in inside)
+                    continue
             if ent.label_ in NER_PLACE:
                 cands.append(_Cand(start, end, "ner"))
             elif ent.label_ in NER_MAYBE and known:
@@ -206,7 +234,7 @@ class ToponymRecogniser:
         """Length of the longest capitalised gazetteer n-gram at token ``i``."""
         for size in range(min(self.max_ngram, len(doc) - i), 0, -1):
             last = doc[i + size - 1]
-            if not _capitalised(last) and last.text not in ("-",):
+            if not _capitalised(last):
                 continue
             inner = doc[i:i + size]
             if any(not _capitalised(t) and t.lower_ not in _CONNECTORS
@@ -215,6 +243,36 @@ class ToponymRecogniser:
             if self.contains(inner.text):
                 return size
         return 0
+
+    def _parts(self, doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
+        """Gazetteer-known parts of the place span ``doc[start:end]``: its
+        pieces between hyphens or slashes, less leading direction words
+        ("North Texas", "western Kentucky"), a trailing possessive or "City"."""
+        while end > start and doc[end - 1].lower_ in _POSSESSIVES:
+            end -= 1
+        parts: list[tuple[int, int]] = []
+        a = start
+        for k in range(start, end + 1):
+            if k < end and doc[k].text not in _SPLITTERS:
+                continue
+            b, a0 = k, a
+            while (a < b and doc[a].lower_ in DIRECTION_WORDS
+                   and not self.contains(doc[a:b].text)):
+                a += 1
+            inner = doc[a:b]
+            # "North Street", "South Coast", "West Metro" are no region of a
+            # place; a stripped direction needs a well-known remainder
+            if (b > a and _capitalised(inner[0]) and _capitalised(inner[-1])
+                    and all(_capitalised(t) or t.lower_ in _CONNECTORS for t in inner)
+                    and inner[-1].lower_ not in STREET_HEADS
+                    and inner[-1].lower_ not in GENERIC_MODIFIERS
+                    and inner[-1].lower_ not in _NOT_REMAINDERS
+                    and self.contains(inner.text)
+                    and (a == a0 or self.importance(inner.text)
+                         >= self.known_population)):
+                parts.append((a, b))
+            a = k + 1
+        return parts
 
     def _head_prefix(self, doc: Doc, start: int, end: int) -> int:
         """End of the longest gazetteer name opening ``doc[start:end]`` that
@@ -240,6 +298,8 @@ class ToponymRecogniser:
         nxt = doc[end] if end < len(doc) else None
         if prev is not None:
             if prev.lower_ in LOCATIVE:
+                return True
+            if prev.text == "-" and start > 1 and doc[start - 2].text in _PARTY_LETTERS:
                 return True
             if prev.lower_ == "of" and start > 1 and doc[start - 2].lower_ in PLACE_NOUNS:
                 return True
@@ -301,7 +361,8 @@ class ToponymRecogniser:
                 return True
             allowed = ("PROPN", "NOUN", "X") if source != "ner" and not \
                 _region_context(doc, span) else ("PROPN", "NOUN", "X", "ADJ")
-            if tok.pos_ not in allowed and not text.isupper():
+            if (tok.pos_ not in allowed and not text.isupper()
+                    and not _strong_context(doc, span)):
                 return True
             # a town the NER reads as a group: only after a locative ("in Tunis")
             if tok.ent_type_ == "NORP" and not (
@@ -330,12 +391,15 @@ class ToponymRecogniser:
                         if ent.label_ == "PERSON" and len(ent) > 1 for t in ent
                         if _capitalised(t)}
         # NER place spans first, then longer gazetteer n-grams, then the rest.
-        order = {"ner": 0, "head": 0, "gaz": 1, "maybe": 2}
+        order = {"block": 0, "ner": 0, "head": 0, "gaz": 1, "maybe": 2}
         cands = sorted(self._candidates(doc),
                        key=lambda c: (order[c.source], -(c.end - c.start), c.start))
         left: list[_Cand] = []
         for cand in cands:
             if any(taken[cand.start:cand.end]):
+                continue
+            if cand.source == "block":
+                taken[cand.start] = True
                 continue
             span = doc[cand.start:cand.end]
             evidence = None
@@ -388,6 +452,28 @@ def _head_follows(doc: Doc, k: int, end: int) -> bool:
         if tok.lower_ in ORG_HEADS:
             return True
     return False
+
+
+def _strong_context(doc: Doc, span: Span) -> bool:
+    """Context that reads a capitalised word inside a sentence as a place
+    whatever its tagged part of speech: "Maplewood police", "a Fairview
+    resident", "moved to Kingsbury", "Sen. Ann Lee, D-Maplewood"."""
+    start, end = span.start, span.end
+    if not _capitalised(span[0]) or span[0].is_sent_start or start == 0:
+        return False
+    if span[0].lower_ in GENERIC_MODIFIERS:
+        return False
+    prev = doc[start - 1]
+    nxt = doc[end] if end < len(doc) else None
+    local = (nxt is not None and nxt.lower_ in LOCAL_NOUNS
+             and not nxt.text[0].isupper())
+    if local:
+        return True
+    if prev.text == "-" and start > 1 and doc[start - 2].text in _PARTY_LETTERS:
+        return True
+    # "in Arab culture": a word that modifies a following noun is no place
+    return prev.lower_ in _STRONG_LOCATIVE and (
+        nxt is None or not (nxt.is_alpha and nxt.text[0].islower()))
 
 
 def _institution_word_in(span: Span) -> bool:

@@ -92,3 +92,24 @@ def test_institution_words_are_not_places(geomap_pipeline):
                    "The Supreme Court ruled on Monday. Task Force officers arrived later. "
                    "Police officers closed the road.")
     assert spans == {}
+
+
+def test_direction_word_before_a_region_is_stripped(geomap_pipeline):
+    spans = _spans(geomap_pipeline, "She moved to North Texas in 1990 and never left.")
+    assert "Texas" in spans and "North Texas" not in spans and "North" not in spans
+
+
+def test_hyphenated_pair_gives_clean_town_names(geomap_pipeline):
+    doc = geomap_pipeline.nlp("Storms swept through the Fargo-Moorhead region.")
+    assert [s.text for s in doc.spans[SPANS_KEY]] == ["Fargo", "Moorhead"]
+
+
+def test_local_noun_overrides_the_part_of_speech(geomap_pipeline):
+    spans = _spans(geomap_pipeline, "A Hounslow resident was robbed.")
+    assert "Hounslow" in spans
+
+
+def test_party_letter_before_a_legislator_home_town(geomap_pipeline):
+    spans = _spans(geomap_pipeline,
+                   "The bill was filed by Rep. Ann Lee, D-Hardy, last week.")
+    assert "Hardy" in spans
