@@ -273,18 +273,23 @@ def test_long_article_is_parsed_in_pieces_with_offsets_into_the_whole(
     assert {i.killed for i in r.incidents} >= {3, 4, 5, 6, 7, 8, 9, 10}
 
 
+# Peak RSS from VmHWM: ru_maxrss survives fork + exec on Linux, so a child of a
+# large pytest process would report the parent's size.
 _RSS = """
-import resource, sys
+import sys
 sys.path.insert(0, {root!r})
 from geomap.ingest import read_articles
+def hwm():
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:"))
 n = chars = 0
 base = None
 for a in read_articles([{path!r}]):
     n += 1
     chars += len(a.text)
     if n == {probe}:
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        base = hwm()
+peak = hwm()
 print(n, chars, base, peak)
 """
 
