@@ -13,40 +13,23 @@ well separated in space or time, which is what the 25 km rule assumes).
 from __future__ import annotations
 
 import logging
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from geomap.geo import haversine_km
 from geomap.models import Incident, Place
 
-__all__ = ["haversine_km", "merge_incidents", "types_compatible"]
+__all__ = ["merge_incidents", "types_compatible"]
 
 log = logging.getLogger(__name__)
 
-_EARTH_RADIUS_KM = 6371.0088
 _EXPLOSIVE = frozenset({"airstrike", "missile", "shelling", "drone", "explosion",
                         "bombing"})
 _ARMED = frozenset({"shooting", "clash", "bombing", "explosion"})
 _WILDCARD = frozenset({"other", "explosion"})
 _PRECISION_RANK = {"point": 0, "admin1": 1, "country": 2, None: 3}
 _QUALIFIER_RANK = {"exact": 0, "at_least": 1, "approx": 2, None: 3}
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres between two (lat, lon) points.
-
-    Examples
-    --------
-    >>> round(haversine_km(46.97625, 31.99296, 46.97625, 31.99296), 3)
-    0.0
-    >>> round(haversine_km(50.45466, 30.5238, 49.98081, 36.25272))  # Kyiv-Kharkiv
-    411
-    """
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def types_compatible(a: str, b: str) -> bool:

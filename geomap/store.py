@@ -449,7 +449,7 @@ class Store:
         narrows with a bounding box on the (lat, lon) index, then measures
         great-circle distance.
         """
-        from geomap.merge import haversine_km
+        from geomap.geo import haversine_km
 
         ti = self._t["incidents"]
         if self.postgis:

@@ -2,7 +2,8 @@ import datetime as dt
 import itertools
 import random
 
-from geomap.merge import haversine_km, merge_incidents, types_compatible
+from geomap.geo import haversine_km
+from geomap.merge import merge_incidents, types_compatible
 from geomap.models import Incident, Place
 
 KHARKIV = Place(706483, "Kharkiv", 49.98081, 36.25272, "UA", "Kharkiv Oblast", "city")
