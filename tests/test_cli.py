@@ -168,3 +168,37 @@ def test_usage_errors_exit_2():
     assert run("nonsense")[0] == 2
     code, out, _ = run()
     assert code == 2 and "usage: geomap" in out
+
+
+def _run_on_terminal(*argv):
+    """Run ``python -m geomap`` on a pseudo-terminal; return everything it printed."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import sys
+    import termios
+
+    pid, fd = pty.fork()
+    if pid == 0:  # child: a 120-column terminal, as a user's shell would have
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        os.execv(sys.executable, [sys.executable, "-m", "geomap", *argv])
+    out = b""
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, out
+    return out.decode("utf-8", "replace")
+
+
+def test_progress_bar_on_a_terminal_and_not_with_quiet(tmp_path):
+    shown = _run_on_terminal("map", str(EXAMPLES), "-o", str(tmp_path / "a"))
+    assert "6/6" in shown and "article/s" in shown
+    quiet = _run_on_terminal("map", str(EXAMPLES), "-o", str(tmp_path / "b"), "-q")
+    assert "article/s" not in quiet and quiet.strip() == ""
