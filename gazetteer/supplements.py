@@ -23,8 +23,8 @@ from importlib.resources import files
 
 from gazetteer.normalize import normalize
 from gazetteer.records import Place
-from gazetteer.spatial import mean_position
 from gazetteer.schema import KIND_ALTERNATE, KIND_NAME, KIND_VARIANT, importance
+from gazetteer.spatial import mean_position
 
 __all__ = ["admin2_rows", "ap_state_abbreviations", "continent_rows"]
 

@@ -51,10 +51,10 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from geomap.api import to_geodataframe, to_geojson, to_map
     from geomap.errors import GeomapError, InputError
     from geomap.ingest import read_articles
     from geomap.models import Article, ArticleResult, Incident, Mention, Place
-    from geomap.api import to_geodataframe, to_geojson, to_map
     from geomap.pipeline import Pipeline
 
 

@@ -28,8 +28,11 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from geomap.dates import find_date_expressions, is_reporting_context, \
-    resolve_relative_date
+from geomap.dates import (
+    find_date_expressions,
+    is_reporting_context,
+    resolve_relative_date,
+)
 from geomap.merge import same_place, types_compatible
 from geomap.models import Article, Incident, Mention, Place, Toll, precision_of
 from geomap.numbers import Count, parse_count
@@ -56,7 +59,7 @@ _ATTACK_VERBS = frozenset({
 })
 _EVENT_NOUNS = frozenset({
     "missile", "rocket", "drone", "strike", "airstrike", "shelling", "shell",
-    "bomb", "bombing", "explosion", "blast", "shell", "barrage", "artillery",
+    "bomb", "bombing", "explosion", "blast", "barrage", "artillery",
     "attack", "raid", "earthquake", "quake", "flood", "gunman", "gunmen",
 })
 _LOC_PREPS = frozenset({
@@ -69,14 +72,14 @@ _PLACE_HEADS = frozenset({
     "suburb", "capital", "province", "district", "edge", "part", "area", "oblast",
     "heart", "neighbourhood", "neighborhood", "state", "county", "territory",
     "settlement", "camp", "strip", "south", "north", "east", "west", "outskirt",
-    "shelling", "bombing", "bombardment", "attack", "strike", "west", "streets",
+    "shelling", "bombing", "bombardment", "attack", "strike", "streets",
 })
 _NON_EVENT_VERBS = frozenset({
     "arrive", "visit", "travel", "fly", "meet", "return", "gather", "hold", "talk",
     "negotiate", "flee", "evacuate", "move", "head", "live", "base", "bind",
     "blame", "say", "announce", "launch", "fire", "send", "come", "go", "leave",
-    "talk", "talks", "negotiation", "summit", "meeting", "conference", "visit",
-    "embassy", "ambassador", "envoy", "minister", "ministry", "speech",
+    "talks", "negotiation", "summit", "meeting", "conference", "embassy",
+    "ambassador", "envoy", "minister", "ministry", "speech",
     "authority", "authorities", "official", "officials", "governor", "mayor",
     "spokesman", "spokesperson", "prosecutor",
 })
@@ -159,8 +162,8 @@ class _Figure:
 
 
 def _is_number(tok: Token) -> bool:
-    return tok.like_num or tok.ent_type_ in ("CARDINAL", "QUANTITY") and \
-        tok.pos_ == "NUM" or tok.lower_ in ("dozen", "dozens", "hundreds", "thousands",
+    return tok.like_num or (tok.ent_type_ in ("CARDINAL", "QUANTITY") and \
+        tok.pos_ == "NUM") or tok.lower_ in ("dozen", "dozens", "hundreds", "thousands",
                                             "scores", "tens")
 
 
@@ -379,8 +382,8 @@ def _toll_figures(tok: Token) -> list[_Figure]:
                 if t.pos_ in ("VERB", "PUNCT") or t.lower_ == "from":
                     break
     for t in verb.subtree:
-        if not _is_number(t) or t.dep_ == "nummod" and t.head.pos_ == "NOUN" \
-                and t.head.i not in own and not _is_number(t.head):
+        if not _is_number(t) or (t.dep_ == "nummod" and t.head.pos_ == "NOUN" \
+                and t.head.i not in own and not _is_number(t.head)):
             continue
         if t.dep_ == "nummod" and t.head.i in own:
             continue

@@ -82,7 +82,7 @@ LOCAL_NOUNS = frozenset({
     "boy", "girl", "teen", "teens", "couple", "businesses", "homeowners",
     "voters", "council", "area", "mayor", "sheriff", "city", "town",
     "village", "township", "neighborhood", "neighbourhood",
-    "native", "firefighter", "officer", "deputy", "detective", "teenager",
+    "firefighter", "officer", "deputy", "detective", "teenager",
     "grand",
 })
 #: Capitalised words that begin many institution names without naming a
@@ -100,7 +100,7 @@ GENERIC_MODIFIERS = frozenset({
     "superior", "supreme", "common", "circuit", "border", "transit", "justice",
     "energy", "culture", "air", "trial", "vice", "task", "the", "town",
     "village", "municipal", "probate", "juvenile", "family", "appeals",
-    "education", "health", "water", "public", "safety", "volunteer", "fire",
+    "education", "health", "water", "safety", "volunteer", "fire",
 })
 #: Words after which a capitalised name is a street or a building, not a town.
 STREET_HEADS = frozenset({
