@@ -301,10 +301,15 @@ def incident_metrics(
 
 def _commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).resolve().parents[1])
-        return out.stdout.strip() or None
+        root = Path(__file__).resolve().parents[1]
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=5, cwd=root)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no",
+                                "--", "geomap", "gazetteer"],
+                               capture_output=True, text=True, timeout=5, cwd=root)
+        commit = head.stdout.strip()
+        # figures from uncommitted code must not be credited to the commit
+        return (commit + "+dirty" if dirty.stdout.strip() else commit) or None
     except (OSError, subprocess.SubprocessError):
         return None
 
