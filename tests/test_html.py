@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from common import IMG, JS_URL, KYIV, MYKOLAIV, SCRIPT
 
 from geomap.models import Incident, Mention, Place
 from geomap.outputs import html as maphtml
@@ -22,13 +23,8 @@ from geomap.outputs.html import (
     write_map,
 )
 
-KYIV = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
-MYKOLAIV = Place(700569, "Mykolaiv", 46.96591, 31.9974, "UA", "Mykolaiv", "city")
 KHARKIV_OBL = Place(706482, "Kharkiv Oblast", 49.5, 36.5, "UA", "Kharkiv", "admin1")
 
-SCRIPT = "<script>window.__pwned=1</script>"
-IMG = '"><img src=x onerror="window.__pwned=1">'
-JS_URL = "javascript:window.__pwned=1"
 
 
 def incident(place=KYIV, *, article="a1", location="Kyiv", event="missile",

@@ -16,15 +16,13 @@ import re
 from pathlib import Path
 
 import pytest
+from common import IMG, JS_URL, SCRIPT
 
 from geomap.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = "<script>window.__pwned=1</script>"
-IMG = '"><img src=x onerror="window.__pwned=1">'
 SVG = "<svg/onload=window.__pwned=1>"
 PAYLOAD = SCRIPT + IMG + SVG
-JS_URL = "javascript:window.__pwned=1"
 ODD_URL = 'https://example.org/a?<b>=1&x="y"'
 
 
@@ -104,7 +102,6 @@ def test_browser_runs_no_payload_and_shows_text(hostile_map):
             pytest.skip("/usr/bin/chromium is absent and GEOMAP_ALLOW_NO_BROWSER=1")
         pytest.fail("/usr/bin/chromium is missing: apt-get install chromium")
     from playwright.sync_api import sync_playwright
-
     from test_browser import LAUNCH_ARGS, Session
 
     with sync_playwright() as pw:

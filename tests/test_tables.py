@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+from common import KYIV
 
 from geomap.errors import OutputError
 from geomap.models import Incident, Mention, Place
@@ -27,7 +28,6 @@ from geomap.outputs.tables import (
     write_layers,
 )
 
-KYIV = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
 KHARKIV_OBL = Place(706482, "Kharkivs'ka Oblast'", 49.5, 36.5, "UA", "Kharkiv",
                     "admin1")
 SYRIA = Place(163843, "Syria", 35.0, 38.0, "SY", None, "country")
