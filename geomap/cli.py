@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import csv
 import io
 import json
@@ -262,13 +263,19 @@ def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
         process = dask
     try:
         if args.store is None:
-            # Read and validate all input first, so that a bad record fails
-            # before any model loading or output writing.
-            articles = list(read_articles(args.paths, skip_bad=args.skip_bad))
-            if not articles:
+            # A validation pass first, streamed and keeping nothing, so that a
+            # bad record fails before any model loading or output writing; then
+            # a second streamed pass feeds nlp.pipe. Only mentions and
+            # incidents are kept (no article texts), so memory follows the
+            # results, not the corpus.
+            total = sum(1 for _ in read_articles(args.paths, skip_bad=args.skip_bad))
+            if not total:
                 raise InputError("no articles found in " + ", ".join(args.paths))
-            stream = Sized(process(articles), len(articles))
-            return list(_progress(stream, args, stderr, "articles"))
+            with _quiet("geomap.ingest"):  # --skip-bad warned in the first pass
+                articles = read_articles(args.paths, skip_bad=args.skip_bad)
+                stream = Sized(process(articles), total)
+                return [_without_text(r)
+                        for r in _progress(stream, args, stderr, "articles")]
 
         # With a store: stream, commit per batch, never hold the corpus.
         from geomap.store import DEFAULT_STORE_NAME, open_store
@@ -297,6 +304,24 @@ def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
     finally:
         if dask is not None:
             dask.close()
+
+
+def _without_text(result: ArticleResult) -> ArticleResult:
+    """The result without its article text (outputs need only the records)."""
+    return dataclasses.replace(
+        result, article=dataclasses.replace(result.article, text=""))
+
+
+@contextlib.contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """Silence a logger's warnings for a block (used for a second pass)."""
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _write_rows(rows: Iterator[dict[str, Any]], fields: Sequence[str], fmt: str,
