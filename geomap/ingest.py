@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import re
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,6 @@ SUFFIXES: dict[str, str] = {
 
 _DATE_LINE = re.compile(r"\A\s*date\s+(\S+)[ \t]*(?:\r?\n)?", re.IGNORECASE)
 _HEADER = re.compile(r"\A(date|title|source|url|id)\s*:\s*(.*?)\s*\Z", re.IGNORECASE)
-_MAX_FIELD = sys.maxsize
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -343,7 +341,7 @@ def _text_lines(path: Path) -> Iterator[str]:
 
 
 def _read_csv(path: Path) -> Iterator[Article]:
-    csv.field_size_limit(min(_MAX_FIELD, 2**31 - 1))
+    csv.field_size_limit(2**31 - 1)  # one article per cell can be huge
     reader = csv.DictReader(_text_lines(path))
     try:
         fields = reader.fieldnames
