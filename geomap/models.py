@@ -104,6 +104,9 @@ class Incident:
     wounded_qualifier: Qualifier | None
     quote: str
     sources: tuple[str, ...] = ()
+    #: ``machine`` | ``accepted`` | ``edited`` | ``added`` after analyst review
+    #: (see :mod:`geomap.review`); rejected incidents never reach the outputs.
+    review_status: str = "machine"
 
 
 @dataclass(frozen=True, slots=True)

@@ -220,9 +220,474 @@ def _as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+
+# -- review corrections ----------------------------------------------------------
+# An append-only audit table over the machine output: see geomap.review.core for
+# how corrections fold. The machine rows above are never changed by a review.
+
+_APPEND_ONLY_SQLITE = (
+    "CREATE TRIGGER IF NOT EXISTS corrections_no_update BEFORE UPDATE ON "
+    "corrections BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS corrections_no_delete BEFORE DELETE ON "
+    "corrections BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END",
+)
+_APPEND_ONLY_PG = (
+    "CREATE OR REPLACE FUNCTION geomap_corrections_append_only() RETURNS trigger "
+    "AS $$ BEGIN RAISE EXCEPTION 'corrections are append-only'; END $$ "
+    "LANGUAGE plpgsql",
+    "CREATE TRIGGER corrections_append_only BEFORE UPDATE OR DELETE ON corrections "
+    "FOR EACH ROW EXECUTE FUNCTION geomap_corrections_append_only()",
+)
+
+
+def _review_schema() -> tuple[sa.MetaData, dict[str, sa.Table]]:
+    md = sa.MetaData()
+    items = sa.Table(
+        "review_items", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("key", sa.Text, nullable=False, unique=True),
+        sa.Column("article_id", sa.Text, nullable=False, index=True),
+        sa.Column("qstart", sa.Integer, nullable=False),
+        sa.Column("qend", sa.Integer, nullable=False),
+        sa.Column("n", sa.Integer, nullable=False),
+        sa.Column("quote", sa.Text, nullable=False),
+        sa.Column("origin", sa.String(16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    corrections = sa.Table(
+        "corrections", md,
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("item_id", sa.Integer, sa.ForeignKey("review_items.id"),
+                  nullable=False, index=True),
+        sa.Column("field", sa.String(32), nullable=False),
+        sa.Column("before", sa.Text),  # JSON
+        sa.Column("after", sa.Text),  # JSON
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reviewer", sa.Text),
+    )
+    return md, {"items": items, "corrections": corrections}
+
+
+def _machine_key(article_id: str, span: tuple[int, int, int], quote: str) -> str:
+    # the quote's hash keeps apart incidents whose quote is not found in the text
+    return json.dumps(["m", article_id, *span, text_hash(quote)[:16]])
+
+
+class ReviewLedger:
+    """The review half of :class:`Store`: items, corrections, reviewed incidents.
+
+    Every change is an INSERT into ``corrections`` (triggers refuse UPDATE and
+    DELETE); ``review_items`` names each reviewable incident once. Writes are
+    serialised by a lock in this process and, on PostgreSQL, by a row lock on
+    the item, so a stale ``version`` always gives :class:`ReviewConflict`.
+    """
+
+    engine: Engine
+    postgis: bool
+    _t: dict[str, sa.Table]
+
+    def _prepare_review(self) -> None:
+        import threading
+
+        self._review_lock = threading.RLock()
+        self._rmd, self._rt = _review_schema()
+        try:
+            insp = sa.inspect(self.engine)
+            if insp.has_table("corrections"):
+                return
+            with self.engine.begin() as conn:
+                self._rmd.create_all(conn)
+                for ddl in (_APPEND_ONLY_PG if self.postgis else _APPEND_ONLY_SQLITE):
+                    conn.exec_driver_sql(ddl)
+        except sa.exc.SQLAlchemyError as err:
+            raise StoreError(f"cannot prepare the review tables of "
+                             f"'{self.engine.url.render_as_string()}': "
+                             f"{_reason(err)}") from err
+
+    # -- reading
+    def _machine(self, conn: Any, ids: Sequence[str]) -> dict[str, list[Incident]]:
+        ti = self._t["incidents"]
+        out: dict[str, list[Incident]] = defaultdict(list)
+        for i in range(0, len(ids), _CHUNK):
+            for row in conn.execute(sa.select(ti).where(
+                    ti.c.article_id.in_(ids[i:i + _CHUNK]))
+                    .order_by(ti.c.article_id, ti.c.idx)):
+                out[row.article_id].append(_incident_from(row))
+        return out
+
+    def _items(self, conn: Any, ids: Sequence[str] | None = None,
+               item_ids: Sequence[int] | None = None) -> list[Any]:
+        it = self._rt["items"]
+        q = sa.select(it).order_by(it.c.id)
+        if ids is not None:
+            rows = []
+            for i in range(0, len(ids), _CHUNK):
+                rows += conn.execute(q.where(it.c.article_id.in_(
+                    list(ids[i:i + _CHUNK])))).all()
+            return sorted(rows, key=lambda r: r.id)
+        if item_ids is not None:
+            q = q.where(it.c.id.in_(list(item_ids)))
+        return list(conn.execute(q).all())
+
+    def _corrections(self, conn: Any, item_ids: Sequence[int] | None
+                     ) -> dict[int, list[Any]]:
+        from geomap.review.core import Correction
+
+        tc = self._rt["corrections"]
+        q = sa.select(tc).order_by(tc.c.seq)
+        rows: list[Any] = []
+        if item_ids is None:
+            rows = list(conn.execute(q))
+        else:
+            ids = list(item_ids)
+            for i in range(0, len(ids), _CHUNK):
+                rows += conn.execute(q.where(tc.c.item_id.in_(ids[i:i + _CHUNK]))).all()
+            rows.sort(key=lambda r: r.seq)
+        out: dict[int, list[Any]] = defaultdict(list)
+        for r in rows:
+            out[r.item_id].append(Correction(
+                seq=r.seq, item_id=r.item_id, field=r.field,
+                before=json.loads(r.before) if r.before is not None else None,
+                after=json.loads(r.after) if r.after is not None else None,
+                at=r.at, reviewer=r.reviewer))
+        return out
+
+    def _texts(self, conn: Any, ids: Sequence[str]) -> dict[str, str]:
+        ta = self._t["articles"]
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), _CHUNK):
+            for row in conn.execute(sa.select(ta.c.id, ta.c.text).where(
+                    ta.c.id.in_(list(ids[i:i + _CHUNK])))):
+                out[row.id] = row.text
+        return out
+
+    def _fold_articles(self, conn: Any, ids: Sequence[str], *,
+                       register: bool = False,
+                       texts: dict[str, str] | None = None,
+                       machine: dict[str, list[Incident]] | None = None,
+                       ) -> dict[str, list[Any]]:
+        """Reviewed states per article: machine incidents in order, then added.
+
+        With ``register``, machine incidents without an item get one (in one
+        transaction of their own, before folding).
+        """
+        from geomap.review.core import Reviewed, ReviewItem, fold, machine_keys
+
+        ids = list(ids)
+        texts = texts if texts is not None else self._texts(conn, ids)
+        machine = machine if machine is not None else self._machine(conn, ids)
+        rows = self._items(conn, ids=ids)
+        if register:
+            known = {r.key for r in rows}
+            now = dt.datetime.now(dt.UTC)
+            new = []
+            for aid in ids:
+                incs = machine.get(aid, [])
+                for inc, span in zip(incs, machine_keys(texts.get(aid, ""), incs),
+                                     strict=True):
+                    key = _machine_key(aid, span, inc.quote)
+                    if key not in known:
+                        known.add(key)
+                        new.append({"key": key, "article_id": aid, "qstart": span[0],
+                                    "qend": span[1], "n": span[2], "quote": inc.quote,
+                                    "origin": "machine", "created_at": now})
+            if new:
+                with self.engine.begin() as wconn:
+                    wconn.execute(sa.insert(self._rt["items"]), new)
+                rows = self._items(conn, ids=ids)
+        corr = self._corrections(conn, [r.id for r in rows])
+        by_key = {r.key: r for r in rows if r.origin == "machine"}
+        out: dict[str, list[Any]] = {}
+        for aid in ids:
+            text = texts.get(aid)
+            if text is None:
+                continue
+            states = []
+            incs = machine.get(aid, [])
+            for inc, span in zip(incs, machine_keys(text, incs), strict=True):
+                row = by_key.pop(_machine_key(aid, span, inc.quote), None)
+                item = _item(ReviewItem, row) if row is not None else None
+                cs = tuple(corr.get(row.id, ())) if row is not None else ()
+                folded, status = fold(inc, cs)
+                states.append(Reviewed(item, folded, status, len(cs), inc, cs))
+            for row in rows:
+                if row.article_id != aid or row.origin == "machine":
+                    continue
+                cs = tuple(corr.get(row.id, ()))
+                alive = text[row.qstart:row.qend] == row.quote
+                folded, status = fold(None, cs) if alive else (None, "machine")
+                states.append(Reviewed(_item(ReviewItem, row), folded, status,
+                                       len(cs), None, cs))
+            for row in list(by_key.values()):  # machine keys that match nothing now
+                if row.article_id == aid:
+                    cs = tuple(corr.get(row.id, ()))
+                    states.append(Reviewed(_item(ReviewItem, row), None, "machine",
+                                           len(cs), None, cs))
+            out[aid] = states
+        return out
+
+    def _reviewed_incidents(self, conn: Any, arts: Sequence[Any],
+                            machine: dict[str, list[Incident]]
+                            ) -> dict[str, list[Incident]]:
+        """The incidents of a chunk of articles with their corrections applied."""
+        it, tc = self._rt["items"], self._rt["corrections"]
+        ids = [a.id for a in arts]
+        touched: set[str] = set()
+        for i in range(0, len(ids), _CHUNK):
+            q = (sa.select(it.c.article_id).distinct()
+                 .where(it.c.article_id.in_(ids[i:i + _CHUNK]))
+                 .where(sa.exists().where(tc.c.item_id == it.c.id)))
+            touched.update(conn.execute(q).scalars())
+        if not touched:
+            return machine
+        have = {a.id: a.text for a in arts if getattr(a, "text", None) is not None}
+        need = [aid for aid in touched if aid not in have]
+        texts = {**{k: v for k, v in have.items() if k in touched},
+                 **self._texts(conn, need)}
+        states = self._fold_articles(conn, sorted(touched), texts=texts,
+                                     machine=machine)
+        out = dict(machine)
+        for aid, sts in states.items():
+            out[aid] = [s.incident for s in sts if s.incident is not None
+                        and s.status not in ("rejected", "merged")]
+        return out
+
+    def reviewed(self, *, register: bool = True) -> list[Any]:
+        """Every reviewable incident's current state (``Reviewed``), by item id.
+
+        Machine incidents get their item on first sight (``register``); stale
+        items (corrected, but their incident is gone) come with
+        ``incident=None``.
+        """
+        ta = self._t["articles"]
+        out = []
+        with self.engine.connect() as conn:
+            ids = list(conn.execute(sa.select(ta.c.id).order_by(ta.c.seq)).scalars())
+            for i in range(0, len(ids), _CHUNK):
+                states = self._fold_articles(conn, ids[i:i + _CHUNK],
+                                             register=register)
+                out.extend(s for sts in states.values() for s in sts)
+            orphans = self._items(conn)  # items whose article is gone
+            seen = {s.item.id for s in out if s.item is not None}
+            lost = [r for r in orphans if r.id not in seen]
+            if lost:
+                from geomap.review.core import Reviewed, ReviewItem
+
+                corr = self._corrections(conn, [r.id for r in lost])
+                out.extend(Reviewed(_item(ReviewItem, r), None, "machine",
+                                    len(corr.get(r.id, ())), None,
+                                    tuple(corr.get(r.id, ()))) for r in lost)
+        return sorted(out, key=lambda s: s.item.id if s.item else 0)
+
+    def review_item(self, item_id: int) -> Any:
+        """The current state of one item; ``NotFoundError`` if there is none."""
+        from geomap.review.core import NotFoundError
+
+        with self.engine.connect() as conn:
+            rows = self._items(conn, item_ids=[int(item_id)])
+            if not rows:
+                raise NotFoundError(f"no incident {item_id} in the review")
+            states = self._fold_articles(conn, [rows[0].article_id])
+        for s in states.get(rows[0].article_id, []):
+            if s.item is not None and s.item.id == int(item_id):
+                return s
+        from geomap.review.core import Reviewed, ReviewItem
+
+        with self.engine.connect() as conn:
+            cs = tuple(self._corrections(conn, [int(item_id)]).get(int(item_id), ()))
+        return Reviewed(_item(ReviewItem, rows[0]), None, "machine", len(cs), None, cs)
+
+    def review_log(self, item_id: int | None = None) -> list[Any]:
+        """The audit table (``Correction`` rows) in order, for one item or all."""
+        with self.engine.connect() as conn:
+            corr = self._corrections(conn, None if item_id is None else [item_id])
+        return sorted((c for cs in corr.values() for c in cs), key=lambda c: c.seq)
+
+    def review_stale(self, article_ids: Sequence[str] | None = None) -> list[Any]:
+        """Corrected items whose incident is no longer in the store."""
+        if article_ids is None:
+            return [s for s in self.reviewed(register=False) if s.stale]
+        with self.engine.connect() as conn:
+            states = self._fold_articles(conn, list(article_ids))
+        return [s for sts in states.values() for s in sts if s.stale]
+
+    def _log_stale(self, article_ids: Sequence[str]) -> None:
+        """Warn about corrections that a re-extraction left without an incident."""
+        it, tc = self._rt["items"], self._rt["corrections"]
+        ids = list(article_ids)
+        with self.engine.connect() as conn:
+            touched = []
+            for i in range(0, len(ids), _CHUNK):
+                touched += conn.execute(
+                    sa.select(it.c.article_id).distinct()
+                    .where(it.c.article_id.in_(ids[i:i + _CHUNK]))
+                    .where(sa.exists().where(tc.c.item_id == it.c.id))).scalars().all()
+        if not touched:
+            return
+        for s in self.review_stale(touched):
+            log.warning("review correction no longer applies: incident %d of "
+                        "article %r (quote %r at %d-%d) is gone after re-extraction; "
+                        "its %d correction(s) are kept in the store",
+                        s.item.id, s.item.article_id, s.item.quote[:80],
+                        s.item.start, s.item.end, s.version)
+
+    # -- writing
+    def _locked_state(self, conn: Any, item_id: int) -> Any:
+        from geomap.review.core import NotFoundError
+
+        it = self._rt["items"]
+        q = sa.select(it.c.id).where(it.c.id == int(item_id))
+        if self.postgis:
+            q = q.with_for_update()
+        if conn.execute(q).first() is None:
+            raise NotFoundError(f"no incident {item_id} in the review")
+        return self.review_item(int(item_id))
+
+    def _check(self, state: Any, version: int | None) -> None:
+        from geomap.review.core import NotFoundError, ReviewConflict
+
+        if version is not None and int(version) != state.version:
+            raise ReviewConflict(
+                f"incident {state.item.id} changed (version {state.version}, "
+                f"you sent {version}); reload it and apply your change again",
+                state.version)
+        if state.incident is None:
+            raise NotFoundError(f"incident {state.item.id} is no longer in the store")
+
+    def _insert(self, conn: Any, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(sa.insert(self._rt["corrections"]), rows)
+
+    @staticmethod
+    def _row(item_id: int, field: str, before: Any, after: Any,
+             reviewer: str | None, at: dt.datetime) -> dict[str, Any]:
+        return {"item_id": int(item_id), "field": field,
+                "before": json.dumps(before, ensure_ascii=False),
+                "after": json.dumps(after, ensure_ascii=False), "at": at,
+                "reviewer": reviewer}
+
+    def review_change(self, item_id: int, changes: dict[str, Any], *,
+                      version: int | None = None,
+                      reviewer: str | None = None) -> Any:
+        """Append corrections to one item; return its new state.
+
+        ``changes`` maps fields of :data:`geomap.review.core.EDIT_FIELDS` (with
+        ``place`` as a JSON place) or ``status`` to their new JSON values.
+        A ``version`` other than the item's current one raises
+        ``ReviewConflict`` and writes nothing; ``None`` means last write wins.
+        """
+        from geomap.review.core import field_value
+
+        now = dt.datetime.now(dt.UTC)
+        with self._review_lock, self.engine.begin() as conn:
+            state = self._locked_state(conn, item_id)
+            self._check(state, version)
+            last_status = next((c.after for c in reversed(state.corrections)
+                                if c.field == "status"), "machine")
+            rows = []
+            for field, after in changes.items():
+                before = (last_status if field == "status"
+                          else field_value(state.incident, field))
+                if field != "status" and before == after:
+                    continue  # no-op edits leave no row
+                rows.append(self._row(item_id, field, before, after, reviewer, now))
+            self._insert(conn, rows)
+        return self.review_item(item_id)
+
+    def review_add(self, article_id: str, start: int, end: int, fields: dict[str, Any],
+                   *, reviewer: str | None = None, split_from: int | None = None,
+                   version: int | None = None) -> Any:
+        """Add a missed incident quoting ``text[start:end]`` of an article.
+
+        ``fields`` holds the JSON values of :data:`EDIT_FIELDS`; the article's
+        date and source are the defaults. With ``split_from``, the new incident
+        is a part split off that item (recorded on both, under ``version``).
+        """
+        import uuid
+
+        from geomap.errors import InputError
+        from geomap.review.core import (
+            NotFoundError,
+            incident_from_json,
+            incident_to_json,
+        )
+
+        ta = self._t["articles"]
+        now = dt.datetime.now(dt.UTC)
+        with self._review_lock, self.engine.begin() as conn:
+            art = conn.execute(sa.select(ta.c.text, ta.c.date, ta.c.source)
+                               .where(ta.c.id == article_id)).first()
+            if art is None:
+                raise NotFoundError(f"no article {article_id!r} in the store")
+            if not (isinstance(start, int) and isinstance(end, int)
+                    and 0 <= start < end <= len(art.text)):
+                raise InputError(f"start/end must be offsets in the article text "
+                                 f"(0..{len(art.text)}) with start < end")
+            quote = art.text[start:end]
+            if not quote.strip():
+                raise InputError("the selected text is empty")
+            if split_from is not None:
+                self._check(self._locked_state(conn, split_from), version)
+            date = _as_date(art.date)
+            base = {"article_id": article_id, "place": None, "location": "",
+                    "event_type": "other", "date": date.isoformat() if date else None,
+                    "killed": None, "wounded": None, "killed_qualifier": None,
+                    "wounded_qualifier": None, "quote": quote,
+                    "sources": [art.source] if art.source else []}
+            base.update(fields)
+            if base.get("place") and not base.get("location"):
+                base["location"] = base["place"]["name"]
+            created = incident_to_json(incident_from_json(base))
+            res = conn.execute(sa.insert(self._rt["items"]).values(
+                key=json.dumps(["a", uuid.uuid4().hex]), article_id=article_id,
+                qstart=start, qend=end, n=0, quote=quote, origin="added",
+                created_at=now))
+            new_id = int(res.inserted_primary_key[0])
+            extra = {"split_from": split_from} if split_from is not None else {}
+            rows = [self._row(new_id, "created", None, {**created, **extra},
+                              reviewer, now)]
+            if split_from is not None:
+                rows.append(self._row(split_from, "split_to", None, new_id,
+                                      reviewer, now))
+            self._insert(conn, rows)
+        return self.review_item(new_id)
+
+    def review_merge(self, keep: int, other: int, *,
+                     versions: dict[int, int] | None = None,
+                     reviewer: str | None = None) -> Any:
+        """Merge item ``other`` into ``keep``: ``other`` leaves the outputs and
+        ``keep`` gains its sources. Returns the state of ``keep``."""
+        from geomap.errors import InputError
+
+        if int(keep) == int(other):
+            raise InputError("merge needs two different incidents")
+        versions = versions or {}
+        now = dt.datetime.now(dt.UTC)
+        with self._review_lock, self.engine.begin() as conn:
+            a = self._locked_state(conn, keep)
+            b = self._locked_state(conn, other)
+            self._check(a, versions.get(int(keep)))
+            self._check(b, versions.get(int(other)))
+            if "merged" in (a.status, b.status):
+                raise InputError("an incident already merged into another cannot "
+                                 "be merged again")
+            sources = list(b.incident.sources or (b.incident.article_id,))
+            self._insert(conn, [
+                self._row(other, "merged_into", None, int(keep), reviewer, now),
+                self._row(keep, "merged_from", None,
+                          {"id": int(other), "sources": sources}, reviewer, now),
+            ])
+        return self.review_item(keep)
+
+
+def _item(cls: Any, row: Any) -> Any:
+    return cls(id=int(row.id), article_id=row.article_id, start=int(row.qstart),
+               end=int(row.qend), n=int(row.n), quote=row.quote, origin=row.origin)
+
+
 # -- the store -----------------------------------------------------------------
 
-class Store:
+class Store(ReviewLedger):
     """A processing store (use :func:`open_store` to get one).
 
     Usable as a context manager; closing disposes of the connection pool.
@@ -233,6 +698,7 @@ class Store:
         self.postgis = engine.dialect.name == "postgresql"
         self._md, self._t = _schema(self.postgis)
         self._prepare(create)
+        self._prepare_review()
 
     # -- lifecycle
     @property
@@ -363,6 +829,7 @@ class Store:
                              f"{_reason(err)}") from err
         log.debug("stored %d articles, %d mentions, %d incidents", len(art_rows),
                   len(men_rows), len(inc_rows))
+        self._log_stale(ids)
 
     # -- reading
     def counts(self) -> dict[str, int]:
@@ -378,8 +845,8 @@ class Store:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(t.c.id).order_by(t.c.seq)).scalars())
 
-    def results(self, *, text: bool = True,
-                chunk_size: int = _CHUNK) -> Iterator[ArticleResult]:
+    def results(self, *, text: bool = True, chunk_size: int = _CHUNK,
+                reviewed: bool = True) -> Iterator[ArticleResult]:
         """Rebuild every stored ``ArticleResult``, in processing order (streamed).
 
         Parameters
@@ -389,6 +856,11 @@ class Store:
             is all a redraw needs and keeps memory small.
         chunk_size
             Articles fetched per round trip.
+        reviewed
+            Apply the analysts' corrections (:mod:`geomap.review`): rejected
+            and merged-away incidents are left out, added ones come after the
+            machine ones, each incident carries its ``review_status``.
+            ``False`` gives the machine output as extracted.
         """
         ta, tm, ti, tt = (self._t[n] for n in ("articles", "mentions", "incidents",
                                                 "tolls"))
@@ -415,6 +887,8 @@ class Store:
                 for row in conn.execute(sa.select(ti).where(ti.c.article_id.in_(ids))
                                         .order_by(ti.c.article_id, ti.c.idx)):
                     inc[row.article_id].append(_incident_from(row))
+                if reviewed:
+                    inc = defaultdict(list, self._reviewed_incidents(conn, arts, inc))
                 tolls: dict[str, list[Toll]] = defaultdict(list)
                 for row in conn.execute(sa.select(tt).where(tt.c.article_id.in_(ids))
                                         .order_by(tt.c.article_id, tt.c.idx)):

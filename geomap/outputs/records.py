@@ -22,6 +22,7 @@ INCIDENT_FIELDS: tuple[str, ...] = (
     "article_id", "location", "place_name", "geonameid", "lat", "lon",
     "country_code", "admin1", "precision", "event_type", "date",
     "killed", "wounded", "killed_qualifier", "wounded_qualifier", "quote", "source",
+    "review_status",
 )
 PLACE_FIELDS: tuple[str, ...] = (
     "article_id", "start", "end", "text", "place_name", "geonameid", "lat", "lon",
@@ -71,6 +72,7 @@ def incident_record(incident: Incident) -> dict[str, Any]:
         wounded_qualifier=incident.wounded_qualifier,
         quote=incident.quote,
         source=" | ".join(incident.sources) if incident.sources else None,
+        review_status=incident.review_status,
     )
     return {k: rec[k] for k in INCIDENT_FIELDS}
 
