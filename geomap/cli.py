@@ -194,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "the output directory)")
     _add_map_outputs(p)
     _add_common(p)
+    _add_review(sub)
     return parser
 
 
@@ -501,10 +502,91 @@ def _cmd_render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     return ExitStatus.OK
 
 
+# -- review (the analyst review web app; geomap.review) --------------------------
+
+def _add_review(sub: Any) -> None:
+    p = sub.add_parser(
+        "review", help="correct incidents in a browser (local web app)",
+        description="Serve the analyst review page over a processing store: "
+                    "accept, reject, edit, merge, split and add incidents. "
+                    "Corrections are kept in the store; 'geomap render' applies "
+                    "them.")
+    p.add_argument("--store", metavar="FILE|URL", default=None,
+                   help="store file or database URL (default: "
+                        "output/geomap.sqlite)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, this machine "
+                        "only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--token", default=None,
+                   help="the API token (default: a new random one; env "
+                        "GEOMAP_REVIEW_TOKEN)")
+    p.add_argument("--no-browser", action="store_true",
+                   help="do not open a browser, only print the address")
+    _add_common(p)
+
+
+def _cmd_review(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    import secrets
+    import webbrowser
+
+    from geomap.store import DEFAULT_STORE_NAME, open_store
+
+    if not 0 < args.port < 65536:
+        raise InputError("--port must be between 1 and 65535")
+    token = args.token or os.environ.get("GEOMAP_REVIEW_TOKEN") or \
+        secrets.token_urlsafe(24)
+    if len(token) < 8:
+        raise InputError("--token must be at least 8 characters")
+    try:
+        import uvicorn
+
+        from geomap.review.app import create_app
+    except ImportError as err:
+        raise InputError(f"geomap review needs starlette and uvicorn: {err}") from err
+    import socket
+
+    try:  # a busy port is a one-line error, before any store work
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as err:
+        raise InputError(f"cannot listen on {args.host}:{args.port}: "
+                         f"{err.strerror or err}") from err
+    target = args.store or str(DEFAULT_OUTPUT / DEFAULT_STORE_NAME)
+    with open_store(target, create=False) as store:
+        n = len(store.reviewed())  # registers the incidents, lists stale ones
+        stale = store.review_stale()
+        for s in stale:
+            log.warning("incident %d (article %r) has corrections but is no "
+                        "longer in the store", s.item.id, s.item.article_id)
+
+        def gazetteer() -> Any:
+            from geomap.gazetteer_access import open_gazetteer
+
+            return open_gazetteer(args.gazetteer)
+
+        app = create_app(store, token=token, host=args.host, port=args.port,
+                         gazetteer=gazetteer)
+        shown = f"[{args.host}]" if ":" in args.host else args.host
+        url = f"http://{shown}:{args.port}/?token={token}"
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("listening on %s: anyone who can reach it and has the "
+                        "token can change the store", args.host)
+        stderr.write(f"geomap: reviewing {n} incidents in {store.url}; open {url}\n")
+        stderr.flush()
+        if not args.no_browser:
+            webbrowser.open(url)
+        config = uvicorn.Config(app, host=args.host, port=args.port,
+                                log_level="warning", access_log=False)
+        server = uvicorn.Server(config)
+        server.run()
+    return ExitStatus.OK
+
+
 _COMMANDS = {
     "map": _cmd_map, "extract": _cmd_extract, "places": _cmd_places,
     "geocode": _cmd_geocode, "gazetteer": _cmd_gazetteer, "eval": _cmd_eval,
-    "render": _cmd_render,
+    "render": _cmd_render, "review": _cmd_review,
 }
 
 

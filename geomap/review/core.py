@@ -146,7 +146,6 @@ def quote_span(text: str, quote: str, start: int = 0) -> tuple[int, int]:
         return (-1, -1)
     at = text.find(quote, start)
     if at < 0:
-        # quotes may be whitespace-normalised: retry on a collapsed copy
         return (-1, -1)
     return (at, at + len(quote))
 
