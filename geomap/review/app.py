@@ -295,6 +295,7 @@ def create_app(store: Any, *, token: str, host: str = "127.0.0.1", port: int = 8
     """
     if not token:
         raise InputError("the review server needs a token")
+    store.reviewed()  # every machine incident gets its id before the first call
     names = {host.lower()}
     if host in ("127.0.0.1", "localhost", "::1"):
         names |= {"127.0.0.1", "localhost"}

@@ -352,6 +352,8 @@ def fold(machine: Incident | None, corrections: Iterable[Correction]
         elif c.field == "merged_from":
             extra_sources.extend(c.after.get("sources") or ())
             edited = True
+        elif c.field == "split_to":  # a part now stands on its own
+            edited = True
     if inc is None:
         return None, "machine"
     if extra_sources:
