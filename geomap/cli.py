@@ -385,6 +385,7 @@ def write_outputs(
     from geomap.outputs.html import write_map
 
     incidents, mentions = split_results(results)
+    reports = [i for r in results for i in r.incidents]  # before the merge (CSV)
     written = []
     path = directory / "incidents.geojson"
     write_geojson(path, incidents_geojson(incidents))
@@ -396,7 +397,8 @@ def write_outputs(
         from geomap.outputs.tables import write_layers
 
         for fmt in formats:
-            written.extend(write_layers(directory, incidents, mentions, fmt) or [])
+            written.extend(write_layers(directory, incidents, mentions, fmt,
+                                        reports=reports) or [])
     path = directory / "map.html"
     write_map(path, incidents, mentions, offline=offline, title=title)
     written.append(path)

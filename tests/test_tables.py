@@ -21,6 +21,7 @@ from geomap.outputs.records import (
 )
 from geomap.outputs.tables import (
     ACLED_FIELDS,
+    GEOMAP_CSV_FIELDS,
     acled_country,
     acled_frame,
     places_geodataframe,
@@ -184,7 +185,7 @@ def test_acled_csv_round_trip(tmp_path):
     paths = write_layers(tmp_path, INCIDENTS, MENTIONS, "csv")
     assert [p.name for p in paths] == ["incidents.csv", "places.csv"]
     header = paths[0].read_text(encoding="utf-8").splitlines()[0]
-    assert header.split(",") == [*ACLED_FIELDS, "geomap_event_type"]
+    assert header.split(",") == [*ACLED_FIELDS, *GEOMAP_CSV_FIELDS]
     gdf = gpd.read_file(paths[0], X_POSSIBLE_NAMES="longitude",
                         Y_POSSIBLE_NAMES="latitude", KEEP_GEOM_COLUMNS="YES")
     got = [{k: _text(v) for k, v in row.items()} for row in
@@ -193,12 +194,18 @@ def test_acled_csv_round_trip(tmp_path):
             acled_frame(INCIDENTS).to_dict("records")]
     assert got == want
     assert want[0] == {
-        "event_date": "2022-03-01", "event_type": "Explosions/Remote violence",
+        "event_id_cnty": "UKR1", "event_date": "2022-03-01", "year": "2022",
+        "time_precision": "1", "disorder_type": "Political violence",
+        "event_type": "Explosions/Remote violence",
+        "sub_event_type": "Shelling/artillery/missile attack",
         "country": "Ukraine", "admin1": "Kyiv City", "location": "Kyiv",
         "latitude": "50.45466", "longitude": "30.5238", "geo_precision": "1",
         "fatalities": "12",
         "notes": 'At least 12 were killed, "officials" said,\nand 30 hurt.',
         "source": "https://example.org/a1", "geomap_event_type": "missile",
+        "killed": "12", "wounded": "30", "killed_qualifier": "at_least",
+        "wounded_qualifier": "approx", "review_status": "machine",
+        "article_id": "a1", "geonameid": "703448",
     }
     assert [g.x for g in gdf.geometry[:4]] == [30.5238, 36.5, 38.0, -20.987654]
     places = gpd.read_file(paths[1])

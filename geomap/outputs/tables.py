@@ -5,40 +5,17 @@ as ``geomap extract``'s jsonl and the GeoJSON properties) plus a point geometry
 in WGS84 (EPSG:4326); rows without a resolved place have a null geometry.
 Every file is written to a temp file beside its target and renamed into place.
 
-The CSV follows ACLED's column names so that ACLED workflows can read it:
-
-``event_date``
-    ISO date (``YYYY-MM-DD``) of the event, empty when unknown.
-``event_type``
-    ACLED's event type for our type: airstrike, missile, shelling, drone,
-    explosion and bombing are ``Explosions/Remote violence``; clash is
-    ``Battles``; shooting is ``Violence against civilians``; ``other`` is empty.
-    Our own type is kept in the extra last column ``geomap_event_type``.
-``country``
-    Country name from the ISO code (pycountry, with ACLED's spellings such as
-    ``Russia`` or ``Democratic Republic of Congo``).
-``admin1``, ``location``
-    The place's first-level region and the resolved place name.
-``latitude``, ``longitude``
-    WGS84 decimal degrees, 6 decimals.
-``geo_precision``
-    ACLED's codes: ``1`` when the place is a town or city (our ``point``);
-    ``3`` when only a larger region is known, which covers our ``admin1``
-    and ``country`` precisions (ACLED has no coarser code); empty when unknown.
-``fatalities``
-    ``killed`` as an integer; ``0`` when the text gives no number, as ACLED
-    codes unknown fatalities. A qualified figure ("at least 12") gives its
-    number (12), like ACLED's use of the lowest reported figure.
-``notes``
-    The quote the incident was extracted from.
-``source``
-    The article sources, joined with ``"; "`` as ACLED does.
+The CSV follows ACLED's codebook (column names and order, codes) so that ACLED
+workflows can read it; :func:`acled_frame` documents every column and the README
+has the mapping table. Our own columns come after ACLED's
+(:data:`GEOMAP_CSV_FIELDS`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -52,6 +29,7 @@ from shapely.geometry import Point
 
 from geomap.errors import OutputError
 from geomap.models import Incident, Mention
+from geomap.nlp import lexicon
 from geomap.outputs.atomic import atomic_path, atomic_write
 from geomap.outputs.geojson import incidents_geojson, places_geojson, write_geojson
 from geomap.outputs.records import (
@@ -64,10 +42,13 @@ from geomap.outputs.records import (
 __all__ = [
     "ACLED_FIELDS",
     "FORMATS",
+    "GEOMAP_CSV_FIELDS",
     "Format",
     "acled_country",
+    "acled_fatalities",
     "acled_frame",
     "acled_geo_precision",
+    "acled_time_precision",
     "places_geodataframe",
     "to_geodataframe",
     "write_layers",
@@ -79,10 +60,17 @@ Format = Literal["geojson", "gpkg", "parquet", "csv"]
 FORMATS: tuple[str, ...] = ("geojson", "gpkg", "parquet", "csv")
 CRS = "EPSG:4326"
 
-#: The ACLED columns of the CSV, in order; ``geomap_event_type`` follows them.
+#: The ACLED columns of the CSV, in ACLED's order (actors and interaction codes,
+#: which geomap does not extract, are left out).
 ACLED_FIELDS: tuple[str, ...] = (
-    "event_date", "event_type", "country", "admin1", "location", "latitude",
-    "longitude", "geo_precision", "fatalities", "notes", "source",
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type",
+    "event_type", "sub_event_type", "country", "admin1", "location", "latitude",
+    "longitude", "geo_precision", "source", "notes", "fatalities",
+)
+#: geomap's own columns, after ACLED's.
+GEOMAP_CSV_FIELDS: tuple[str, ...] = (
+    "geomap_event_type", "killed", "wounded", "killed_qualifier",
+    "wounded_qualifier", "review_status", "article_id", "geonameid",
 )
 _ACLED_EVENT_TYPE = {
     "airstrike": "Explosions/Remote violence",
@@ -94,7 +82,21 @@ _ACLED_EVENT_TYPE = {
     "clash": "Battles",
     "shooting": "Violence against civilians",
 }
-_ACLED_PRECISION = {"point": 1, "admin1": 3, "country": 3}
+_ACLED_SUB_EVENT = {
+    "airstrike": "Air/drone strike",
+    "drone": "Air/drone strike",
+    "missile": "Shelling/artillery/missile attack",
+    "shelling": "Shelling/artillery/missile attack",
+    "explosion": "Remote explosive/landmine/IED",
+    "bombing": "Remote explosive/landmine/IED",
+    "clash": "Armed clash",
+    "shooting": "Attack",
+}
+# geo_precision per place feature: 1 the town itself, 2 part of a region or
+# near a town (second-level regions, natural features), 3 a region or larger.
+# A table GEO_PRECISION in geomap.models, when there is one, takes precedence.
+_GEO_PRECISION = {"city": 1, "admin2": 2, "natural": 2, "admin1": 3,
+                  "region": 3, "country": 3, "continent": 3}
 # ACLED's spellings where they differ from pycountry's common names.
 _ACLED_COUNTRY = {
     "RU": "Russia", "CD": "Democratic Republic of Congo", "CG": "Republic of Congo",
@@ -125,13 +127,126 @@ def acled_country(code: str | None) -> str | None:
     return getattr(country, "common_name", None) or country.name
 
 
-def acled_geo_precision(precision: str | None) -> int | None:
-    """ACLED ``geo_precision`` for our precision (1 town, 3 larger region).
+def _geo_precision_table() -> dict[str, int]:
+    from geomap import models
 
-    >>> [acled_geo_precision(p) for p in ("point", "admin1", "country", None)]
-    [1, 3, 3, None]
+    return {**_GEO_PRECISION, **getattr(models, "GEO_PRECISION", {})}
+
+
+@cache
+def _near_pattern() -> re.Pattern[str]:
+    words = sorted(lexicon.load("nearness"), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\s+$",
+                      re.I)
+
+
+def acled_geo_precision(incident: Incident) -> int | None:
+    """ACLED ``geo_precision``: 1 the named town, 2 near a town or part of a
+    region, 3 a region or larger; None without a place.
+
+    The place's feature decides (``city`` 1, ``admin2``/``natural`` 2,
+    ``admin1``/``region``/``country``/``continent`` 3); a town the quote puts
+    an event *near* ("near X", "outside X", "10 km from X"; lexicon
+    ``nearness``) is 2.
+
+    >>> from geomap.models import Incident, Place
+    >>> kyiv = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
+    >>> inc = lambda q, p=kyiv: Incident("a", p, "Kyiv", "point", "missile", None,
+    ...                                  1, None, "exact", None, q)
+    >>> [acled_geo_precision(inc(q)) for q in ("A strike on Kyiv.",
+    ...     "A strike near Kyiv.", "Shells fell 20 km from Kyiv.")]
+    [1, 2, 2]
+    >>> acled_geo_precision(inc("x", None)) is None
+    True
     """
-    return _ACLED_PRECISION.get(precision or "")
+    if incident.place is None:
+        return None
+    code = _geo_precision_table().get(incident.place.feature)
+    if code == 1 and incident.location:
+        pattern = _near_pattern()
+        at = incident.quote.find(incident.location)
+        while at >= 0:
+            if pattern.search(incident.quote[:at]):
+                return 2
+            at = incident.quote.find(incident.location, at + 1)
+    return code
+
+
+@cache
+def _time_spans() -> tuple[tuple[re.Pattern[str], int], ...]:
+    code = {"week": 2, "month": 3}
+    rows = sorted(lexicon.entries("time_spans"), key=lambda r: -len(r["text"]))
+    return tuple((re.compile(r"\b" + re.escape(r["text"]) + r"\b", re.I),
+                  code[r["kind"]]) for r in rows)
+
+
+def acled_time_precision(incident: Incident) -> int | None:
+    """ACLED ``time_precision``: 1 the day is known, 2 only the week, 3 only
+    the month (phrases of the lexicon ``time_spans``); None without a date
+    and without such a phrase.
+
+    >>> import datetime as dt
+    >>> from geomap.models import Incident
+    >>> inc = lambda q, d=dt.date(2022, 3, 1): Incident("a", None, "", None,
+    ...     "other", d, 1, None, "exact", None, q)
+    >>> [acled_time_precision(inc(q)) for q in ("Shelling on Monday killed one.",
+    ...     "Shelling last week killed one.", "Earlier this month, one died.")]
+    [1, 2, 3]
+    >>> acled_time_precision(inc("No date.", None)) is None
+    True
+    """
+    found = [code for pattern, code in _time_spans() if pattern.search(incident.quote)]
+    if found:
+        return max(found)
+    return 1 if incident.date is not None else None
+
+
+@cache
+def _vague_amounts() -> tuple[tuple[re.Pattern[str], int], ...]:
+    rows = sorted(lexicon.entries("vague_fatalities"), key=lambda r: -len(r["text"]))
+    return tuple((re.compile(r"\b" + re.escape(r["text"]) + r"\b", re.I),
+                  int(r["value"])) for r in rows)
+
+
+def acled_fatalities(incident: Incident) -> int:
+    """ACLED ``fatalities`` for one report: the killed figure; for a vague
+    amount ("dozens", "hundreds": lexicon ``vague_fatalities``) the codebook's
+    figure, the lowest if the quote has several; 0 when unknown.
+
+    A qualified figure ("at least 12") gives its number (12).
+
+    >>> from geomap.models import Incident
+    >>> inc = lambda k, q, quote: Incident("a", None, "", None, "other", None, k,
+    ...                                    None, q, None, quote)
+    >>> acled_fatalities(inc(12, "at_least", "At least 12 died."))
+    12
+    >>> [acled_fatalities(inc(None, "approx", t)) for t in ("Dozens were killed.",
+    ...     "Hundreds died.", "Tens of thousands died.", "Dozens or hundreds died.")]
+    [12, 100, 10000, 12]
+    >>> acled_fatalities(inc(None, None, "No word of casualties."))
+    0
+    """
+    if incident.killed is not None:
+        return max(0, int(incident.killed))
+    if incident.killed_qualifier is None:
+        return 0
+    text = incident.quote
+    values = []
+    for pattern, value in _vague_amounts():  # longest phrases first
+        if pattern.search(text):
+            values.append(value)
+            text = pattern.sub(" ", text)
+    return min(values) if values else 0
+
+
+def _same_event(merged: Incident, report: Incident) -> bool:
+    from geomap.merge import same_place, types_compatible
+
+    return (merged.date == report.date
+            and types_compatible(merged.event_type, report.event_type)
+            and same_place(merged.place, report.place, 25.0)
+            and bool(set(report.sources or (report.article_id,))
+                     & set(merged.sources or (merged.article_id,))))
 
 
 def _frame(records: list[dict[str, Any]], fields: Sequence[str]) -> gpd.GeoDataFrame:
@@ -177,8 +292,21 @@ def places_geodataframe(mentions: Iterable[Mention]) -> gpd.GeoDataFrame:
     return _frame([mention_record(m) for m in mentions if m.place], PLACE_FIELDS)
 
 
-def acled_frame(incidents: Iterable[Incident]) -> pd.DataFrame:
-    """Incidents as an ACLED-style table (``ACLED_FIELDS`` + ``geomap_event_type``).
+def acled_frame(incidents: Iterable[Incident],
+                reports: Iterable[Incident] | None = None) -> pd.DataFrame:
+    """Incidents as an ACLED-style table: ``ACLED_FIELDS`` + ``GEOMAP_CSV_FIELDS``.
+
+    ``reports`` are the incidents before the cross-article merge; with them,
+    ``fatalities`` is the lowest figure among the reports of each event (the
+    codebook's rule for conflicting reports) instead of the merged (highest)
+    one. Columns: ``event_id_cnty`` (ISO alpha-3 + running number),
+    ``event_date`` (ISO), ``year``, ``time_precision``
+    (:func:`acled_time_precision`), ``disorder_type`` ("Political violence"),
+    ``event_type`` and ``sub_event_type`` (from our type; ``other`` is empty),
+    ``country`` (ACLED's spelling), ``admin1``, ``location``, ``latitude``,
+    ``longitude`` (6 decimals), ``geo_precision`` (:func:`acled_geo_precision`),
+    ``source`` (sources joined with "; "), ``notes`` (the quote) and
+    ``fatalities`` (:func:`acled_fatalities`).
 
     >>> from geomap.models import Incident, Place
     >>> kyiv = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
@@ -186,30 +314,67 @@ def acled_frame(incidents: Iterable[Incident]) -> pd.DataFrame:
     ...     None, 4, None, "exact", "q", ("https://x.org", "Agency"))]).iloc[0]
     >>> row["event_type"], row["country"], int(row["fatalities"]), row["source"]
     ('Explosions/Remote violence', 'Ukraine', 0, 'https://x.org; Agency')
+    >>> row["event_id_cnty"], row["sub_event_type"], row["review_status"]
+    ('UKR1', 'Shelling/artillery/missile attack', 'machine')
     """
+    incidents = list(incidents)
+    pool = list(reports) if reports is not None else None
     rows = []
+    counters: dict[str, int] = {}
     for inc in incidents:
         rec = incident_record(inc)
+        fatalities = acled_fatalities(inc)
+        if pool:
+            members = [r for r in pool if _same_event(inc, r)]
+            if members:
+                fatalities = min(acled_fatalities(r) for r in members)
+        iso3 = _alpha3(rec["country_code"])
+        event_id = None
+        if iso3:
+            counters[iso3] = counters.get(iso3, 0) + 1
+            event_id = f"{iso3}{counters[iso3]}"
+        acled_type = _ACLED_EVENT_TYPE.get(inc.event_type)
         rows.append({
+            "event_id_cnty": event_id,
             "event_date": rec["date"],
-            "event_type": _ACLED_EVENT_TYPE.get(inc.event_type),
+            "year": inc.date.year if inc.date else None,
+            "time_precision": acled_time_precision(inc),
+            "disorder_type": "Political violence" if acled_type else None,
+            "event_type": acled_type,
+            "sub_event_type": _ACLED_SUB_EVENT.get(inc.event_type),
             "country": acled_country(rec["country_code"]),
             "admin1": rec["admin1"],
             "location": rec["place_name"],
             "latitude": rec["lat"],
             "longitude": rec["lon"],
-            "geo_precision": acled_geo_precision(inc.precision),
-            "fatalities": max(0, inc.killed or 0),
-            "notes": inc.quote,
+            "geo_precision": acled_geo_precision(inc),
             "source": "; ".join(s for s in inc.sources if s) or None,
+            "notes": inc.quote,
+            "fatalities": fatalities,
             "geomap_event_type": inc.event_type,
+            "killed": inc.killed, "wounded": inc.wounded,
+            "killed_qualifier": inc.killed_qualifier,
+            "wounded_qualifier": inc.wounded_qualifier,
+            "review_status": inc.review_status,
+            "article_id": inc.article_id,
+            "geonameid": rec["geonameid"],
         })
-    df = pd.DataFrame.from_records(rows, columns=[*ACLED_FIELDS, "geomap_event_type"])
-    df["geo_precision"] = df["geo_precision"].astype("Int64")
+    df = pd.DataFrame.from_records(rows, columns=[*ACLED_FIELDS, *GEOMAP_CSV_FIELDS])
+    for name in ("geo_precision", "time_precision", "year", "killed", "wounded",
+                 "geonameid"):
+        df[name] = df[name].astype("Int64")
     df["fatalities"] = df["fatalities"].astype("int64")
     for name in ("latitude", "longitude"):
         df[name] = df[name].astype("float64")
     return df
+
+
+@cache
+def _alpha3(code: str | None) -> str | None:
+    if not code:
+        return None
+    country = pycountry.countries.get(alpha_2=code.upper())
+    return country.alpha_3 if country is not None else None
 
 
 def _write_csv(path: Path, df: pd.DataFrame) -> None:
@@ -237,6 +402,8 @@ def write_layers(
     incidents: Iterable[Incident],
     mentions: Iterable[Mention] = (),
     fmt: Format = "geojson",
+    *,
+    reports: Iterable[Incident] | None = None,
 ) -> list[Path]:
     """Write the incidents and places layers in ``fmt``; return the paths written.
 
@@ -246,6 +413,8 @@ def write_layers(
     ``directory_or_file`` (created if needed): ``incidents.<ext>`` and
     ``places.<ext>`` (``.geojson``, ``.parquet`` as GeoParquet, ``.csv``; the
     incidents CSV has ACLED's columns, the places CSV ``PLACE_FIELDS``).
+    ``reports`` (the incidents before the cross-article merge) let the CSV code
+    the lowest fatalities among conflicting reports (:func:`acled_frame`).
 
     Raises
     ------
@@ -278,7 +447,7 @@ def write_layers(
             _write_parquet(paths[0], to_geodataframe(incidents))
             _write_parquet(paths[1], places_geodataframe(mentions))
         else:
-            _write_csv(paths[0], acled_frame(incidents))
+            _write_csv(paths[0], acled_frame(incidents, reports))
             _write_csv(paths[1], pd.DataFrame(places_geodataframe(mentions)
                                               .drop(columns="geometry")))
     except OutputError:
