@@ -47,7 +47,8 @@ def test_every_api_call_needs_the_token(client, store):
              ("PATCH", "/api/incidents/1", {"killed": 9}),
              ("POST", "/api/incidents", {"article_id": "kyiv-1", "start": 0, "end": 5}),
              ("POST", "/api/incidents/merge", {"ids": [1, 2]}),
-             ("POST", "/api/incidents/1/split", {}), ("GET", "/api/places?q=Kyiv", None),
+             ("POST", "/api/incidents/1/split", {}),
+             ("GET", "/api/places?q=Kyiv", None),
              ("GET", "/api/log", None), ("GET", "/api/stale", None)]
     for headers in ({}, {"Authorization": "Bearer wrong-token"},
                     {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"}):
@@ -269,4 +270,5 @@ def test_render_and_csv_carry_the_corrections(client, store, tmp_path):
 
     rows = list(csv.DictReader((tmp_path / "o" / "incidents.csv").open()))
     assert sorted((r["location"], r["fatalities"], r["review_status"])
-                  for r in rows) == [("Kyiv", "5", "edited"), ("Odesa", "2", "accepted")]
+                  for r in rows) == [("Kyiv", "5", "edited"),
+                                     ("Odesa", "2", "accepted")]

@@ -188,21 +188,34 @@
     });
   }
 
-  function segments(text, spans) {
-    // split the text at every span edge; each piece gets the classes covering it
-    var cps = Array.from(text);
-    var cuts = [0, cps.length];
-    spans.forEach(function (s) { cuts.push(Math.max(0, Math.min(cps.length, s.start)), Math.max(0, Math.min(cps.length, s.end))); });
+  function pieces(cps, lo, hi, spans, out) {
+    // the code points [lo, hi) cut at every span edge; each piece gets the
+    // classes of the spans covering it
+    var cuts = [lo, hi];
+    spans.forEach(function (s) {
+      [s.start, s.end].forEach(function (v) { if (v > lo && v < hi) { cuts.push(v); } });
+    });
     cuts = cuts.filter(function (v, i, a) { return a.indexOf(v) === i; }).sort(function (a, b) { return a - b; });
-    var out = document.createDocumentFragment();
     for (var i = 0; i + 1 < cuts.length; i++) {
-      var a = cuts[i], b = cuts[i + 1];
-      var cls = [];
+      var a = cuts[i], b = cuts[i + 1], cls = [];
       spans.forEach(function (s) { if (s.start <= a && b <= s.end && cls.indexOf(s.cls) < 0) { cls.push(s.cls); } });
       var piece = el('span', cls.join(' '), cps.slice(a, b).join(''));
       piece.dataset.start = String(a);
       out.appendChild(piece);
     }
+  }
+
+  function articleNodes(text, quote, spans) {
+    // the article text with the quote in one <mark class="q">
+    var cps = Array.from(text), n = cps.length;
+    var out = document.createDocumentFragment();
+    var qs = Math.max(0, Math.min(n, quote.start)), qe = Math.max(qs, Math.min(n, quote.end));
+    if (quote.start < 0 || qe <= qs) { pieces(cps, 0, n, spans, out); return out; }
+    pieces(cps, 0, qs, spans, out);
+    var mark = el('mark', 'q');
+    pieces(cps, qs, qe, spans, mark);
+    out.appendChild(mark);
+    pieces(cps, qe, n, spans, out);
     return out;
   }
 
@@ -213,12 +226,11 @@
     $('article-meta').textContent = [d.article.id, d.article.date, d.article.source].filter(Boolean).join(' · ');
     var spans = [];
     var h = d.highlights;
-    if (h.quote.start >= 0) { spans.push({ start: h.quote.start, end: h.quote.end, cls: 'q' }); }
     h.places.forEach(function (p) { spans.push({ start: p.start, end: p.end, cls: p.chosen ? 'place chosen' : 'place' }); });
     h.figures.forEach(function (f) { spans.push({ start: f.start, end: f.end, cls: 'fig ' + f.kind }); });
     var box = $('article-text');
     box.textContent = '';
-    box.appendChild(segments(d.article.text, spans));
+    box.appendChild(articleNodes(d.article.text, h.quote, spans));
     var q = box.querySelector('.q');
     if (q) { q.scrollIntoView({ block: 'nearest' }); }
     var f = $('edit').elements;
@@ -390,7 +402,11 @@
     else if (ev.key === 'e') { ev.preventDefault(); $('edit').elements.killed.focus(); }
   });
 
-  window.review = { state: S, map: map, ready: false, select: select, load: load };
-  if (!token) { say('No token: open the address that geomap review printed (it ends in ?token=...).', true); }
-  load(false).then(function () { window.review.ready = true; });
+  window.review = { state: S, map: map, candidates: candidates, markers: markers, ready: false, select: select, load: load };
+  if (!token) {
+    say('No token: open the address that geomap review printed (it ends in ?token=...).', true);
+    window.review.ready = true;
+  } else {
+    load(false).then(function () { window.review.ready = true; });
+  }
 }());
