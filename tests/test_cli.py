@@ -56,6 +56,7 @@ def test_extract_jsonl_keys_and_stdout(tmp_path):
         "article_id", "location", "place_name", "geonameid", "lat", "lon",
         "country_code", "admin1", "precision", "event_type", "date", "killed",
         "wounded", "killed_qualifier", "wounded_qualifier", "quote", "source",
+        "review_status",
     ] for r in rows)
     kharkiv = next(r for r in rows if r["article_id"] == "ex-kharkiv-0412")
     assert (kharkiv["killed"], kharkiv["wounded"], kharkiv["date"],
