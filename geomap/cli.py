@@ -552,8 +552,9 @@ def _cmd_review(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         with socket.create_server((args.host, args.port)):
             pass
     except OSError as err:
+        reason = os.strerror(err.errno) if err.errno else str(err)
         raise InputError(f"cannot listen on {args.host}:{args.port}: "
-                         f"{err.strerror or err}") from err
+                         f"{reason}") from err
     target = args.store or str(DEFAULT_OUTPUT / DEFAULT_STORE_NAME)
     with open_store(target, create=False) as store:
         n = len(store.reviewed())  # registers the incidents, lists stale ones
@@ -574,8 +575,10 @@ def _cmd_review(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         if args.host not in ("127.0.0.1", "localhost", "::1"):
             log.warning("listening on %s: anyone who can reach it and has the "
                         "token can change the store", args.host)
-        stderr.write(f"geomap: reviewing {n} incidents in {store.url}; open {url}\n")
-        stderr.flush()
+        if not (args.quiet and args.token):  # a random token must be shown
+            stderr.write(f"geomap: reviewing {n} incidents in {store.url}; "
+                         f"open {url}\n")
+            stderr.flush()
         if not args.no_browser:
             webbrowser.open(url)
         config = uvicorn.Config(app, host=args.host, port=args.port,

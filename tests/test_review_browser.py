@@ -170,6 +170,12 @@ def test_edit_reject_add_reload_render(browser, served, tmp_path):
 
     # the page ran no payload and asked nothing from outside
     p.select(3)
+    page.keyboard.press("a")
+    page.wait_for_selector('tr[data-id="3"].st-accepted')
+    page.keyboard.press("k")
+    p.wait_selected(2)
+    page.keyboard.press("j")
+    p.wait_selected(3)
     assert page.locator("#article-title").inner_text() == PAYLOAD
     assert PAYLOAD in page.locator("#article-text").inner_text()
     page.wait_for_timeout(200)
@@ -193,7 +199,7 @@ def test_edit_reject_add_reload_render(browser, served, tmp_path):
     assert got == [
         ("kyiv-1", "drone", 0, "added", DRONE),
         ("kyiv-1", "missile", 5, "edited", RESULTS[0].incidents[0].quote),
-        ("odesa-3", "explosion", 2, "machine", RESULTS[2].incidents[0].quote),
+        ("odesa-3", "explosion", 2, "accepted", RESULTS[2].incidents[0].quote),
     ]
     assert DRONE in T1
     html = (tmp_path / "o" / "map.html").read_text()
@@ -210,3 +216,30 @@ def test_without_a_token_the_page_says_so(browser, served):
         "?token=...).")
     assert p.page.locator("#incidents tbody tr").count() == 0
     p.context.close()
+
+
+def test_the_page_works_under_its_own_csp(browser, served):
+    """No bypass here: Leaflet, the basemap and the API calls all pass the CSP."""
+    import time
+
+    url, _ = served
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{url}/?token={TOKEN}")
+    deadline = time.monotonic() + 20
+    while not page.evaluate("() => !!(window.review && window.review.ready)"):
+        assert time.monotonic() < deadline, "the page did not get ready"
+        time.sleep(0.05)
+    while page.evaluate("() => document.querySelectorAll("
+                        "'.leaflet-overlay-pane path').length") < 100:
+        assert time.monotonic() < deadline, "no basemap"
+        time.sleep(0.05)
+    assert page.locator("#incidents tbody tr").count() == 3
+    page.locator('#incidents tbody tr[data-id="3"] td.place').click()
+    page.wait_for_selector("#article-text mark.q")
+    assert page.locator("#article-title").inner_text() == PAYLOAD
+    assert errors == []
+    context.close()

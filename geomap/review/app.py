@@ -187,11 +187,19 @@ class _Gate:
     """ASGI middleware: Host, Origin and token checks before any route."""
 
     def __init__(self, app: ASGIApp, *, token: str, hosts: Iterable[str],
-                 origins: Iterable[str]) -> None:
+                 origins: Iterable[str], any_ip_port: int | None = None) -> None:
         self.app = app
         self.token = token.encode("utf-8")
         self.hosts = frozenset(h.lower() for h in hosts)
         self.origins = frozenset(o.lower() for o in origins)
+        # bound to every interface: also IP literals with our port (a DNS
+        # rebinding attack needs a host *name*, so these stay safe)
+        self.any_ip_port = any_ip_port
+
+    def _known(self, host: str) -> bool:
+        if host in self.hosts:
+            return True
+        return self.any_ip_port is not None and _ip_literal(host, self.any_ip_port)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -211,10 +219,13 @@ class _Gate:
 
     def _problem(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str] | None:
         host = headers.get("host", "").lower()
-        if host not in self.hosts:
+        if not self._known(host):
             return 400, "unknown Host header (this server answers only for itself)"
         origin = headers.get("origin")
-        if origin is not None and origin.lower() not in self.origins:
+        if origin is not None and origin.lower() not in self.origins and not (
+                origin.lower().startswith("http://")
+                and self.any_ip_port is not None
+                and _ip_literal(origin.lower()[7:], self.any_ip_port)):
             return 403, "cross-origin request refused"
         if headers.get("sec-fetch-site") == "cross-site":
             return 403, "cross-site request refused"
@@ -225,6 +236,26 @@ class _Gate:
                     value.strip().encode("utf-8"), self.token):
                 return 401, "missing or wrong token: send Authorization: Bearer TOKEN"
         return None
+
+
+def _ip_literal(host: str, port: int) -> bool:
+    """Whether ``host`` is ``IP:port`` (or ``[IPv6]:port``) with our port.
+
+    >>> _ip_literal("192.168.1.5:8765", 8765), _ip_literal("[::1]:8765", 8765)
+    (True, True)
+    >>> _ip_literal("evil.example:8765", 8765), _ip_literal("10.0.0.1:80", 8765)
+    (False, False)
+    """
+    import ipaddress
+
+    name, sep, p = host.rpartition(":")
+    if not sep or p != str(port):
+        return False
+    try:
+        ipaddress.ip_address(name.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return False
+    return True
 
 
 # -- the app ------------------------------------------------------------------------
@@ -559,7 +590,9 @@ def create_app(store: Any, *, token: str, host: str = "127.0.0.1", port: int = 8
 
     app = Starlette(routes=routes, exception_handlers={GeomapError: on_error,
                                                        GazetteerError: on_error})
-    return _Gate(app, token=token, hosts=hosts, origins=origins)
+    wildcard = host in ("0.0.0.0", "::")
+    return _Gate(app, token=token, hosts=hosts, origins=origins,
+                 any_ip_port=port if wildcard else None)
 
 
 def _log_row(c: Any) -> dict[str, Any]:
