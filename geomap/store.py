@@ -396,12 +396,16 @@ class ReviewLedger:
                     wconn.execute(sa.insert(self._rt["items"]), new)
                 rows = self._items(conn, ids=ids)
         corr = self._corrections(conn, [r.id for r in rows])
-        by_key = {r.key: r for r in rows if r.origin == "machine"}
+        by_article: dict[str, list[Any]] = defaultdict(list)
+        for r in rows:
+            by_article[r.article_id].append(r)
         out: dict[str, list[Any]] = {}
         for aid in ids:
             text = texts.get(aid)
             if text is None:
                 continue
+            mine = by_article.get(aid, [])
+            by_key = {r.key: r for r in mine if r.origin == "machine"}
             states = []
             incs = machine.get(aid, [])
             for inc, span in zip(incs, machine_keys(text, incs), strict=True):
@@ -410,19 +414,18 @@ class ReviewLedger:
                 cs = tuple(corr.get(row.id, ())) if row is not None else ()
                 folded, status = fold(inc, cs)
                 states.append(Reviewed(item, folded, status, len(cs), inc, cs))
-            for row in rows:
-                if row.article_id != aid or row.origin == "machine":
+            for row in mine:
+                if row.origin == "machine":
                     continue
                 cs = tuple(corr.get(row.id, ()))
                 alive = text[row.qstart:row.qend] == row.quote
                 folded, status = fold(None, cs) if alive else (None, "machine")
                 states.append(Reviewed(_item(ReviewItem, row), folded, status,
                                        len(cs), None, cs))
-            for row in list(by_key.values()):  # machine keys that match nothing now
-                if row.article_id == aid:
-                    cs = tuple(corr.get(row.id, ()))
-                    states.append(Reviewed(_item(ReviewItem, row), None, "machine",
-                                           len(cs), None, cs))
+            for row in by_key.values():  # machine keys that match nothing now
+                cs = tuple(corr.get(row.id, ()))
+                states.append(Reviewed(_item(ReviewItem, row), None, "machine",
+                                       len(cs), None, cs))
             out[aid] = states
         return out
 
