@@ -286,11 +286,18 @@ class ReviewLedger:
     postgis: bool
     _t: dict[str, sa.Table]
 
-    def _prepare_review(self) -> None:
+    def _prepare_review(self, create: bool = True) -> None:
+        """Create the review tables when missing.
+
+        A store opened only for reading (``create=False``) that cannot get
+        them (a read-only file or role) has no corrections: it reads as
+        machine output and refuses review writes.
+        """
         import threading
 
         self._review_lock = threading.RLock()
         self._rmd, self._rt = _review_schema()
+        self._review_ready = True
         try:
             insp = sa.inspect(self.engine)
             if insp.has_table("corrections"):
@@ -300,6 +307,10 @@ class ReviewLedger:
                 for ddl in (_APPEND_ONLY_PG if self.postgis else _APPEND_ONLY_SQLITE):
                     conn.exec_driver_sql(ddl)
         except sa.exc.SQLAlchemyError as err:
+            if not create:
+                log.debug("no review tables in %s: %s", self.url, _reason(err))
+                self._review_ready = False
+                return
             raise StoreError(f"cannot prepare the review tables of "
                              f"'{self.engine.url.render_as_string()}': "
                              f"{_reason(err)}") from err
@@ -433,6 +444,8 @@ class ReviewLedger:
                             machine: dict[str, list[Incident]]
                             ) -> dict[str, list[Incident]]:
         """The incidents of a chunk of articles with their corrections applied."""
+        if not self._review_ready:
+            return machine
         it, tc = self._rt["items"], self._rt["corrections"]
         ids = [a.id for a in arts]
         touched: set[str] = set()
@@ -462,6 +475,9 @@ class ReviewLedger:
         items (corrected, but their incident is gone) come with
         ``incident=None``.
         """
+        if not self._review_ready:
+            raise StoreError(f"'{self.url}' has no review tables and cannot get "
+                             "them (read-only?); open it with write access")
         ta = self._t["articles"]
         out = []
         with self.engine.connect() as conn:
@@ -516,6 +532,8 @@ class ReviewLedger:
 
     def _log_stale(self, article_ids: Sequence[str]) -> None:
         """Warn about corrections that a re-extraction left without an incident."""
+        if not self._review_ready:
+            return
         it, tc = self._rt["items"], self._rt["corrections"]
         ids = list(article_ids)
         with self.engine.connect() as conn:
@@ -701,7 +719,7 @@ class Store(ReviewLedger):
         self.postgis = engine.dialect.name == "postgresql"
         self._md, self._t = _schema(self.postgis)
         self._prepare(create)
-        self._prepare_review()
+        self._prepare_review(create)
 
     # -- lifecycle
     @property

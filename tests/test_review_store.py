@@ -179,3 +179,24 @@ def test_added_incident_goes_stale_when_the_text_changes(store):
                                (), ())])
     assert [s.item.origin for s in store.review_stale()] == ["added"]
     assert _incidents(store) == [i for r in RESULTS[1:] for i in r.incidents]
+
+
+def test_a_read_only_store_without_review_tables_reads_as_machine(tmp_path):
+    import sqlite3
+
+    from geomap.errors import StoreError
+    from geomap.store import Store
+
+    path = tmp_path / "old.sqlite"
+    with open_store(path) as s:
+        s.write(RESULTS)
+    db = sqlite3.connect(path)  # a store from before the review tables
+    db.executescript("DROP TABLE corrections; DROP TABLE review_items;")
+    db.close()
+    engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    with Store(engine, create=False) as ro:
+        assert list(ro.results()) == RESULTS
+        with pytest.raises(StoreError, match="no review tables"):
+            ro.reviewed()
+    with open_store(path, create=False) as rw:  # writable: the tables appear
+        assert [s.status for s in rw.reviewed()] == ["machine"] * 3
