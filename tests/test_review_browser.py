@@ -99,18 +99,20 @@ class Page:
         """Select ``needle`` in the article pane (the Selection API, as a drag does)."""
         self.page.evaluate("""(needle) => {
             const box = document.getElementById('article-text');
+            const at = box.textContent.indexOf(needle);
+            if (at < 0) { throw new Error('text not found: ' + needle); }
+            const end = at + needle.length;
             const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+            const r = document.createRange();
+            let pos = 0;
             for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-                const at = n.data.indexOf(needle);
-                if (at >= 0) {
-                    const r = document.createRange();
-                    r.setStart(n, at); r.setEnd(n, at + needle.length);
-                    const sel = window.getSelection();
-                    sel.removeAllRanges(); sel.addRange(r);
-                    return;
-                }
+                const next = pos + n.data.length;
+                if (pos <= at && at < next) { r.setStart(n, at - pos); }
+                if (pos < end && end <= next) { r.setEnd(n, end - pos); break; }
+                pos = next;
             }
-            throw new Error('text not found: ' + needle);
+            const sel = window.getSelection();
+            sel.removeAllRanges(); sel.addRange(r);
         }""", needle)
 
 
@@ -243,3 +245,37 @@ def test_the_page_works_under_its_own_csp(browser, served):
     assert page.locator("#article-title").inner_text() == PAYLOAD
     assert errors == []
     context.close()
+
+
+def test_merge_and_split_from_the_page(browser, served):
+    url, path = served
+    p = Page(browser, url)
+    p.open()
+    page = p.page
+    p.select(2)
+    p.row(2).locator("input.mark").check()
+    p.row(3).locator("input.mark").check()
+    assert page.locator("#merge").inner_text() == "Merge marked (2)"
+    page.click("#merge")
+    page.wait_for_selector('tr[data-id="3"].st-merged')
+    assert p.cells(2)[1] == "edited"
+    p.select(1)
+    p.select_text("killing 4 people")
+    page.click("#split")
+    page.wait_for_selector('tr[data-id="4"].st-added')
+    p.wait_selected(4)
+    assert page.locator("#article-text .q").inner_text() == "killing 4 people"
+    page.reload()
+    p.wait_ready()
+    assert [p.cells(i)[1] for i in (1, 2, 3, 4)] == [
+        "edited", "edited", "merged", "added"]
+    assert p.errors == [] and p.dialogs == []
+    p.context.close()
+    with open_store(path, create=False) as store:
+        incs = [i for r in store.results() for i in r.incidents]
+    assert sorted((i.article_id, i.quote[:16], i.review_status) for i in incs) == [
+        ("kharkiv-2", "Three civilians ", "edited"),
+        ("kyiv-1", "A missile struck", "edited"),
+        ("kyiv-1", "killing 4 people", "added")]
+    merged = next(i for i in incs if i.article_id == "kharkiv-2")
+    assert merged.sources == ("Agency", "https://example.org/o3")

@@ -51,9 +51,10 @@
     }
     if (version !== undefined && version !== null) { headers['If-Match'] = '"' + version + '"'; }
     return window.fetch(path, init).then(function (r) {
-      return r.json().then(function (data) {
-        return { status: r.status, data: data, etag: r.headers.get('ETag') };
-      });
+      return r.json().catch(function () { return { error: r.status + ' ' + r.statusText }; })
+        .then(function (data) {
+          return { status: r.status, data: data, etag: r.headers.get('ETag') };
+        });
     });
   }
 
