@@ -84,6 +84,10 @@ _TYPE_PRIORITY = {t: n for n, t in enumerate((
     "explosion", "other"))}
 
 
+# A merged event says the most an analyst did to any of its reports.
+_STATUS_RANK = {"machine": 0, "accepted": 1, "edited": 2, "added": 3}
+
+
 def _combine(members: Sequence[Incident]) -> Incident:
     rep = min(members, key=_representative_key)
     killed = max(members, key=lambda i: _figure_key(i.killed, i.killed_qualifier))
@@ -98,6 +102,8 @@ def _combine(members: Sequence[Incident]) -> Incident:
         killed=killed.killed, killed_qualifier=killed.killed_qualifier,
         wounded=wounded.wounded, wounded_qualifier=wounded.wounded_qualifier,
         sources=tuple(sources),
+        review_status=max((i.review_status for i in members),
+                          key=lambda st: _STATUS_RANK.get(st, 0)),
     )
 
 

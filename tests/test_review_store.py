@@ -200,3 +200,19 @@ def test_a_read_only_store_without_review_tables_reads_as_machine(tmp_path):
             ro.reviewed()
     with open_store(path, create=False) as rw:  # writable: the tables appear
         assert [s.status for s in rw.reviewed()] == ["machine"] * 3
+
+
+@pytest.mark.parametrize(("statuses", "merged"), [
+    (("machine", "edited"), "edited"),
+    (("accepted", "machine"), "accepted"),
+    (("edited", "added", "accepted"), "added"),
+    (("machine", "machine"), "machine"),
+])
+def test_a_merged_event_keeps_the_strongest_review_status(statuses, merged):
+    from geomap.merge import merge_incidents
+
+    base = RESULTS[0].incidents[0]
+    reports = [dataclasses.replace(base, article_id=f"r{n}", review_status=st)
+               for n, st in enumerate(statuses)]
+    out = merge_incidents(reports)
+    assert [i.review_status for i in out] == [merged]
