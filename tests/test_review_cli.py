@@ -102,3 +102,48 @@ def test_review_errors_are_one_line(tmp_path):
     assert code == 1
     assert err == (f"geomap: error: cannot listen on 127.0.0.1:{port}: "
                    "Address already in use\n")
+
+
+def test_reextraction_through_the_cli_keeps_and_lists_corrections(tmp_path):
+    import json
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "examples", corpus)
+    store_path = tmp_path / "out" / "geomap.sqlite"
+    code, _, err = run("map", corpus, "-o", tmp_path / "out", "--store", "-q")
+    assert code == 0, err
+    with open_store(store_path, create=False) as s:
+        items = {x.item.article_id: x.item.id for x in s.reviewed()}
+        s.review_change(items["ex-kharkiv-0412"], {"killed": 9})
+        s.review_change(items["ex-odesa-0423"], {"status": "rejected"})
+    # the same texts again (a better model would do this): both still apply
+    code, _, err = run("map", corpus, "-o", tmp_path / "out", "--store",
+                       "--no-resume", "-q")
+    assert (code, err) == (0, "")
+    feats = {f["properties"]["article_id"]: f["properties"] for f in json.loads(
+        (tmp_path / "out" / "incidents.geojson").read_text())["features"]}
+    assert (feats["ex-kharkiv-0412"]["killed"],
+            feats["ex-kharkiv-0412"]["review_status"]) == (9, "edited")
+    assert "ex-odesa-0423" not in feats
+    # the Odesa article is rewritten: its quote moves, the rejection is listed
+    lines = (corpus / "wire_digest.jsonl").read_text().splitlines()
+    rows = [json.loads(x) for x in lines]
+    for r in rows:
+        if r["id"] == "ex-odesa-0423":
+            r["text"] = "Updated. " + r["text"]
+    (corpus / "wire_digest.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows))
+    code, _, err = run("map", corpus, "-o", tmp_path / "out", "--store")
+    assert code == 0
+    warnings = [x for x in err.splitlines() if "WARNING" in x]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(
+        f"geomap: WARNING: review correction no longer applies: incident "
+        f"{items['ex-odesa-0423']} of article 'ex-odesa-0423' (quote ")
+    assert warnings[0].endswith("is gone after re-extraction; its 1 correction(s) "
+                                "are kept in the store")
+    feats = {f["properties"]["article_id"]: f["properties"] for f in json.loads(
+        (tmp_path / "out" / "incidents.geojson").read_text())["features"]}
+    assert feats["ex-odesa-0423"]["review_status"] == "machine"
+    assert feats["ex-kharkiv-0412"]["killed"] == 9
