@@ -516,6 +516,27 @@ class ReviewLedger:
             cs = tuple(self._corrections(conn, [int(item_id)]).get(int(item_id), ()))
         return Reviewed(_item(ReviewItem, rows[0]), None, "machine", len(cs), None, cs)
 
+    def article_titles(self) -> dict[str, str | None]:
+        """Article id -> title, for every stored article."""
+        ta = self._t["articles"]
+        with self.engine.connect() as conn:
+            return dict(conn.execute(sa.select(ta.c.id, ta.c.title)).all())
+
+    def article_view(self, article_id: str) -> tuple[Article | None, list[Mention]]:
+        """One stored article (with its text) and its place mentions, in order."""
+        ta, tm = self._t["articles"], self._t["mentions"]
+        with self.engine.connect() as conn:
+            a = conn.execute(sa.select(ta).where(ta.c.id == article_id)).first()
+            rows = conn.execute(sa.select(tm).where(tm.c.article_id == article_id)
+                                .order_by(tm.c.idx)).all()
+        if a is None:
+            return None, []
+        article = Article(id=a.id, text=a.text, date=_as_date(a.date), title=a.title,
+                          source=a.source, origin=a.origin)
+        return article, [Mention(article_id=r.article_id, start=r.start, end=r.end,
+                                 text=r.text, place=_place_from(r),
+                                 score=float(r.score), role=r.role) for r in rows]
+
     def review_log(self, item_id: int | None = None) -> list[Any]:
         """The audit table (``Correction`` rows) in order, for one item or all."""
         with self.engine.connect() as conn:

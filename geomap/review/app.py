@@ -359,16 +359,9 @@ def create_app(store: Any, *, token: str, host: str = "127.0.0.1", port: int = 8
             out["place"] = place_of(out.pop("geonameid"))
         return out
 
-    def titles() -> dict[str, str | None]:
-        import sqlalchemy as sa
-
-        ta = store._t["articles"]
-        with store.engine.connect() as conn:
-            return dict(conn.execute(sa.select(ta.c.id, ta.c.title)).all())
-
     def listing(params: Any) -> list[dict[str, Any]]:
         keep = _filters(params)
-        t = titles()
+        t = store.article_titles()
         rows = []
         for state in store.reviewed():
             row = incident_json(state)
@@ -378,17 +371,9 @@ def create_app(store: Any, *, token: str, host: str = "127.0.0.1", port: int = 8
         return rows
 
     def detail(item_id: int) -> tuple[dict[str, Any], int]:
-        import sqlalchemy as sa
-
         state = store.review_item(item_id)
         row = incident_json(state)
-        ta, tm = store._t["articles"], store._t["mentions"]
-        with store.engine.connect() as conn:
-            art = conn.execute(sa.select(ta.c.text, ta.c.title, ta.c.source,
-                                         ta.c.date).where(
-                ta.c.id == state.item.article_id)).first()
-            mentions = conn.execute(sa.select(tm).where(
-                tm.c.article_id == state.item.article_id).order_by(tm.c.idx)).all()
+        art, mentions = store.article_view(state.item.article_id)
         text = art.text if art else ""
         inc = state.incident
         gid = inc.place.geonameid if inc is not None and inc.place else None
@@ -400,8 +385,8 @@ def create_app(store: Any, *, token: str, host: str = "127.0.0.1", port: int = 8
         row["highlights"] = {
             "quote": {"start": state.item.start, "end": state.item.end},
             "places": [{"start": m.start, "end": m.end, "text": m.text,
-                        "chosen": gid is not None and m.geonameid == gid}
-                       for m in mentions if m.geonameid is not None],
+                        "chosen": gid is not None and m.place.geonameid == gid}
+                       for m in mentions if m.place is not None],
             "figures": _figure_spans(text, state.item.start, state.item.end,
                                      state.machine, inc),
         }
