@@ -10,7 +10,11 @@ One schema, two backends through SQLAlchemy Core:
 
 Tables: ``articles`` (id, text hash, date, title, source, text), ``mentions``,
 ``incidents`` and ``tolls`` (one row per record, in the article's order, with
-the full gazetteer place so records rebuild exactly), and ``meta``. Writes
+the full gazetteer place so records rebuild exactly), and ``meta``; the
+review adds ``review_items`` (one per reviewable incident, keyed by article id
+and quote span) and ``corrections``, the append-only audit table that
+:meth:`Store.results` folds over the machine rows (see :class:`ReviewLedger`
+and :mod:`geomap.review`). Writes
 happen one batch per transaction (:meth:`Store.write`): an article is either
 stored with all its records or not at all, so a run killed halfway loses
 nothing already committed. :meth:`Store.up_to_date` tells a resumed run which
