@@ -172,8 +172,11 @@ def test_edit_reject_add_reload_render(browser, served, tmp_path):
 
     # the page ran no payload and asked nothing from outside
     p.select(3)
+    page.fill("#reviewer", PAYLOAD)  # a hostile reviewer name, shown in the log
+    page.locator("#article-meta").click()  # leave the input: keys are shortcuts again
     page.keyboard.press("a")
     page.wait_for_selector('tr[data-id="3"].st-accepted')
+    assert PAYLOAD in page.locator("#log li").last.text_content()
     page.keyboard.press("k")
     p.wait_selected(2)
     page.keyboard.press("j")
