@@ -4,7 +4,7 @@ import json
 import pytest
 
 from geomap.errors import InputError
-from geomap.ingest import article_id, decode_bytes, read_articles
+from geomap.ingest import decode_bytes, read_articles
 
 
 def test_txt_date_header_line(tmp_path):
@@ -13,7 +13,7 @@ def test_txt_date_header_line(tmp_path):
     [a] = read_articles([f])
     assert a.date == dt.date(2022, 3, 30)
     assert a.text == "Shells hit Kharkiv on Tuesday."
-    assert a.id == article_id("Shells hit Kharkiv on Tuesday.")
+    assert a.id == "a.txt"  # the path relative to the input root
     assert a.origin == str(f)
 
 
@@ -48,7 +48,7 @@ def test_jsonl_fields_and_stable_ids(tmp_path):
     a, b = read_articles([f])
     assert (a.id, a.date, a.title, a.source) == ("x1", dt.date(2022, 1, 2), "T",
                                                  "https://e.org")
-    assert b.id == article_id("In Lviv.") and b.date is None
+    assert b.id == "c.jsonl#3" and b.date is None
     assert a.origin == f"{f}:1" and b.origin == f"{f}:3"
 
 
@@ -95,10 +95,7 @@ def test_directory_recursion_sorted_and_hidden_skipped(tmp_path):
         ("bad.jsonl", '{"text": "ok"}\n{not json}\n', r"bad\.jsonl:2: not valid JSON"),
         ("notext.jsonl", '{"title": "x"}\n', r"notext\.jsonl:1: record has no 'text'"),
         ("arr.jsonl", "[1, 2]\n", r"arr\.jsonl:1: expected a JSON object"),
-        ("date.jsonl", '{"text": "x", "date": "30/03/2022"}\n',
-         r"date\.jsonl:1: bad date '30/03/2022'"),
         ("empty.txt", "   \n", r"empty\.txt: empty article"),
-        ("baddate.txt", "date 2022-13-45\nText", r"baddate\.txt: bad date"),
     ],
 )
 def test_bad_input_names_file_and_line(tmp_path, name, content, message):
