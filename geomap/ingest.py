@@ -296,6 +296,10 @@ def _clean_text(text: str, where: str) -> str:
 _PREFERRED = ("cp1252", "cp1251", "cp1250", "gb18030", "shift_jis", "cp1253",
               "euc_kr", "big5")
 _CHAOS_MARGIN = 0.1
+# charset-normalizer's coherence (0..1: how much the decoded text looks like a
+# language) from which a guess is taken as sure even if look-alike code pages
+# would read a few letters differently.
+_COHERENT = 0.3
 
 
 def detect_encoding(data: bytes, where: str) -> str:
@@ -321,12 +325,15 @@ def _guess_encoding(data: bytes, where: str) -> tuple[str, list[str]]:
         raise InputError(f"{where}: not a text file (unknown encoding or binary data)")
     best = matches[0]
     plausible = [m for m in matches if m.chaos <= best.chaos + _CHAOS_MARGIN]
-    chosen = best.encoding
+    chosen, coherence = best.encoding, best.coherence
     for enc in _PREFERRED:
-        if any(enc in {codecs.lookup(c).name for c in m.could_be_from_charset}
-               for m in plausible):
-            chosen = enc
+        fits = [m for m in plausible
+                if enc in {codecs.lookup(c).name for c in m.could_be_from_charset}]
+        if fits:
+            chosen, coherence = enc, max(m.coherence for m in fits)
             break
+    if coherence >= _COHERENT:  # the text reads as a language: a sure guess
+        return chosen, []
     try:
         reading = head.decode(chosen, "replace")
     except LookupError:
@@ -604,9 +611,15 @@ def _read_csv(src: _Source) -> Iterator[Article | InputError]:
         except StopIteration:
             return
         except csv.Error as err:
-            reason = ("a quoted field opened on this line is never closed"
-                      if "end of data" in str(err) else str(err))
-            yield InputError(f"{path}:{start}: bad CSV ({reason})")
+            end = offset + reader.line_num
+            if "end of data" in str(err):
+                reason = "a quoted field opened on this line is never closed"
+            elif end > start:
+                reason = (f"a quoted field opened on this line runs on to line "
+                          f"{end}: {err}")
+            else:
+                reason = str(err)
+            yield InputError(f"{path}:{start}: bad CSV: {reason}")
             offset = start  # go on from the line after the bad row's start
             reader = csv.reader(_text_lines(src, skip=offset), strict=True)
             continue
