@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -614,8 +615,18 @@ def check_path(path: str | os.PathLike[str], *, create: bool = False) -> Path:
             "--gazetteer to use the default store"
         )
     # the default store's directory (the user cache dir) is made on demand
-    if not target.parent.is_dir() and target != default_path():
+    if not target.parent.is_dir():
+        if target != default_path():
+            raise GazetteerError(
+                f"cannot build gazetteer store {target}: no directory {target.parent}"
+            )
+        return target
+    try:  # can a file be made there? (the build writes a temp file beside it)
+        with tempfile.TemporaryFile(dir=target.parent):
+            pass
+    except OSError as err:
         raise GazetteerError(
-            f"cannot build gazetteer store {target}: no directory {target.parent}"
-        )
+            f"cannot build gazetteer store {target}: cannot write in "
+            f"{target.parent} ({err.strerror or err})"
+        ) from err
     return target

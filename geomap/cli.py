@@ -41,9 +41,14 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130
 
 
+class _UsageExit(Exception):
+    """A usage error from argparse, printed by ``main`` on its stderr."""
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, like argparse
-        self.exit(ExitStatus.USAGE, f"{self.prog}: error: {message}\n")
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # one line and exit 2, like argparse, but on main()'s stderr
+        raise _UsageExit(f"{self.prog}: error: {message}\n")
 
 
 def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -289,9 +294,9 @@ def _gazetteer(args: argparse.Namespace, stderr: TextIO, *,
 
     def announce(path: Path, reason: str) -> None:
         if not args.quiet:
-            what = "building" if reason == "missing" else f"rebuilding ({reason})"
-            stderr.write(f"geomap: {what} the gazetteer (once, about 30 s) at "
-                         f"{path}…\n")
+            what = ("building the gazetteer (once, about 30 s)" if reason == "missing"
+                    else f"rebuilding the gazetteer ({reason}, about 30 s)")
+            stderr.write(f"geomap: {what} at {path}…\n")
             stderr.flush()
 
     return Gazetteer.open(args.gazetteer, progress=_bar(args, stderr),
@@ -592,7 +597,10 @@ def main(
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version, usage errors
+    except _UsageExit as exc:
+        stderr.write(str(exc))
+        return ExitStatus.USAGE
+    except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
     if not args.command:
         parser.print_help(stdout)
