@@ -45,9 +45,9 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from gazetteer.build import build_store
-    from gazetteer.store import Gazetteer, default_path
     from gazetteer.geocoder import Geocoder
     from gazetteer.importer import import_geonames
+    from gazetteer.store import Gazetteer, default_path
 
 
 def __getattr__(name: str) -> Any:

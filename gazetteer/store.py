@@ -156,8 +156,8 @@ class Gazetteer:
             malformed, an imported store of an older schema, or cannot be
             written.
         """
-        may_create = rebuild or build and (path is None if create is None
-                                           else create)
+        may_create = rebuild or (build and (path is None if create is None
+                                            else create))
         target = check_path(path if path is not None else default_path(),
                             create=may_create)
         if rebuild or not target.exists():

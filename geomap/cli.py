@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import csv
+import dataclasses
 import io
 import json
 import logging
@@ -327,8 +327,20 @@ def _read(args: argparse.Namespace) -> Iterator[Any]:
 def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
     """Process the input; with ``--store``, stream it into the store and return
     everything the store holds (without article texts)."""
+    from geomap.ingest import iter_files
     from geomap.runner import CorpusRun, Sized
 
+    total = 0
+    if args.store is None:
+        # A validation pass first, streamed and keeping nothing, so that a bad
+        # record fails before the gazetteer build, model loading or output
+        # writing; then a second streamed pass feeds nlp.pipe.
+        total = sum(1 for _ in _read(args))
+        if not total:
+            raise InputError("no articles found in " + ", ".join(args.paths))
+    else:
+        for _ in iter_files(args.paths):  # missing paths fail before any work
+            pass
     pipeline = _pipeline(args, stderr)
     process = pipeline.process_many
     dask = None
@@ -341,14 +353,8 @@ def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
         process = dask
     try:
         if args.store is None:
-            # A validation pass first, streamed and keeping nothing, so that a
-            # bad record fails before any model loading or output writing; then
-            # a second streamed pass feeds nlp.pipe. Only mentions and
-            # incidents are kept (no article texts), so memory follows the
-            # results, not the corpus.
-            total = sum(1 for _ in _read(args))
-            if not total:
-                raise InputError("no articles found in " + ", ".join(args.paths))
+            # Only mentions and incidents are kept (no article texts), so
+            # memory follows the results, not the corpus.
             with _quiet("geomap.ingest"):  # --skip-bad warned in the first pass
                 articles = _read(args)
                 stream = Sized(process(articles), total)

@@ -15,15 +15,15 @@ from urllib.parse import unquote, urlparse
 from gazetteer.errors import GazetteerError
 
 __all__ = [
+    "USER_ERRORS",
+    "GazetteerError",
     "GeomapError",
     "InputError",
-    "UsageError",
-    "GazetteerError",
     "MissingDependencyError",
     "ModelMissingError",
     "OutputError",
     "StoreError",
-    "USER_ERRORS",
+    "UsageError",
     "install_hint",
     "missing_module_message",
 ]

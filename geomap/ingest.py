@@ -45,10 +45,10 @@ from geomap.models import Article
 __all__ = [
     "SUFFIXES",
     "article_id",
-    "decode_bytes",
-    "detect_encoding",
     "check_encoding",
     "clean_source",
+    "decode_bytes",
+    "detect_encoding",
     "iter_files",
     "iter_sources",
     "parse_date",
@@ -705,7 +705,9 @@ _READERS: dict[str, Callable[[_Source], Iterator[Article | InputError]]] = {
 }
 
 
-def iter_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, Path]]:
+def iter_sources(
+    paths: Iterable[str | os.PathLike[str]],
+) -> Iterator[tuple[Path, Path]]:
     """Expand files and directories into ``(root, file)`` pairs.
 
     The root is the directory named on the command line (or a named file's
@@ -778,7 +780,8 @@ def read_articles(
     --------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "a.jsonl").write_text('{"id": "x", "text": "Kyiv"}\\n{"text": "Lviv"}\\n')
+    >>> _ = (d / "a.jsonl").write_text('{"id": "x", "text": "Kyiv"}\\n'
+    ...                                '{"text": "Lviv"}\\n')
     >>> [a.id for a in read_articles([d])]
     ['x', 'a.jsonl#2']
     """

@@ -2,7 +2,11 @@
 
 import io
 import json
+import os
 import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -206,11 +210,6 @@ def test_progress_bar_on_a_terminal_and_not_with_quiet(tmp_path):
 
 # -- issue 14: a newcomer's first hour ----------------------------------------------
 
-import os  # noqa: E402
-import sqlite3  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-
 
 
 def install_hint(*args, **kwargs):
@@ -283,7 +282,8 @@ def test_dask_hint_matches_an_editable_install(tmp_path):
                                str(EXAMPLES / "mykolaiv_strike.txt"), "--dask",
                                "-o", str(tmp_path / "out"), "-q")
     assert code == 1
-    assert err == f"geomap: error: --dask needs dask.distributed: {install_hint('dask')}\n"
+    hint = install_hint("dask")
+    assert err == f"geomap: error: --dask needs dask.distributed: {hint}\n"
     # the test environment is an editable checkout, as the README installs it
     assert install_hint("dask").startswith("pip install -e '")
     assert install_hint("dask").endswith("[dask]'")
@@ -508,7 +508,7 @@ def test_dates_that_used_to_abort_the_run(tmp_path):
 @pytest.mark.issue(14)
 def test_encoding_warning_and_option_in_the_cli(tmp_path):
     f = tmp_path / "short.txt"
-    f.write_bytes("Вибух у Полтаві".encode("cp1251"))
+    f.write_bytes("Вибух у Полтаві".encode("cp1251"))  # noqa: RUF001
     code, out, err = run("places", str(f))
     assert code == 0 and err.startswith(
         f"geomap: WARNING: {f}: encoding guessed as ") and err.count("\n") == 1

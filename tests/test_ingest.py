@@ -304,7 +304,7 @@ def test_txt_source_is_the_relative_path_and_title_from_header(tmp_path):
 
 _SHORT = [
     ("Удар по Харкову", "cp1251"),
-    ("Вибух у Полтаві", "cp1251"),
+    ("Вибух у Полтаві", "cp1251"),  # noqa: RUF001
     ("Kraków, Łódź i Gdańsk", "cp1250"),
 ]
 
@@ -315,7 +315,7 @@ def test_low_confidence_encoding_guess_warns_and_encoding_forces(tmp_path, caplo
                                                                  text, encoding):
     f = tmp_path / "a.txt"
     f.write_bytes(text.encode(encoding))
-    [guessed] = read_articles([f])
+    [_guessed] = read_articles([f])
     [msg] = [r.getMessage() for r in caplog.records]
     assert msg.startswith(f"{f}: encoding guessed as ")
     assert "low confidence" in msg and msg.endswith(
@@ -332,7 +332,7 @@ def test_low_confidence_encoding_guess_warns_and_encoding_forces(tmp_path, caplo
 
 @pytest.mark.issue(14)
 def test_confident_guess_does_not_warn(tmp_path, caplog):
-    text = ("Ракета влучила в будівлю обласної адміністрації в Миколаєві у "
+    text = ("Ракета влучила в будівлю обласної адміністрації в Миколаєві у "  # noqa: RUF001
             "вівторок, загинули щонайменше 12 людей.")
     f = tmp_path / "a.txt"
     f.write_bytes(text.encode("cp1251"))
