@@ -557,6 +557,7 @@ def _cmd_gazetteer(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
 def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from geomap import evaluate
 
+    _gazetteer(args, stderr).close()  # built here (with a message) if needed
     report = evaluate.run(
         places=args.places, incidents=args.incidents, baselines=args.baselines,
         limit=args.limit, gazetteer=args.gazetteer, errors=args.errors,
