@@ -99,8 +99,8 @@ def _add_pipeline(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skip-bad", action="store_true",
                    help="warn about and skip bad records instead of stopping")
     p.add_argument("--country", metavar="CC", action="append", default=[],
-                   help="ISO-2 country the corpus is about (repeatable); helps "
-                        "resolve ambiguous names")
+                   help="country the corpus is about (repeatable): ISO code or "
+                        "name (UA, UKR, Ukraine); helps resolve ambiguous names")
     p.add_argument("--encoding", metavar="ENC", type=_encoding,
                    help="decode every input file with this codec (cp1251, "
                         "latin-1...) instead of detecting it")
@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Look a name up in the offline gazetteer.")
     p.add_argument("name", metavar="NAME", help="place name (any script)")
     p.add_argument("--country", metavar="CC", action="append", default=[],
-                   help="restrict to ISO-2 country codes (repeatable)")
+                   help="restrict to countries: ISO codes or names (repeatable)")
     p.add_argument("-n", "--limit", type=_positive_int, default=5, metavar="N",
                    help="number of candidates (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON lines")
