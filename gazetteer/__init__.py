@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from gazetteer.errors import GazetteerError
 from gazetteer.normalize import normalize
 from gazetteer.records import Candidate, Feature, MatchKind, Place
-from gazetteer.store import Gazetteer, default_path
 
 __all__ = [
     "Candidate",
@@ -34,7 +33,11 @@ __all__ = [
 ]
 
 # Heavy imports (scipy, geopy) load on first use so that opening a store stays fast.
+# The store (marisa-trie, platformdirs) too, so that importing the errors alone
+# (geomap.errors does) needs nothing beyond the standard library.
 _LAZY = {
+    "Gazetteer": "gazetteer.store",
+    "default_path": "gazetteer.store",
     "build_store": "gazetteer.build",
     "import_geonames": "gazetteer.importer",
     "Geocoder": "gazetteer.geocoder",
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
     from gazetteer.build import build_store
     from gazetteer.geocoder import Geocoder
     from gazetteer.importer import import_geonames
+    from gazetteer.store import Gazetteer, default_path
 
 
 def __getattr__(name: str) -> Any:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import csv
+import dataclasses
 import io
 import json
 import logging
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any, TextIO
 
 from geomap import __version__
-from geomap.errors import USER_ERRORS, InputError
+from geomap.errors import USER_ERRORS, InputError, UsageError, missing_module_message
 from geomap.models import ArticleResult
 
 __all__ = ["ExitStatus", "build_parser", "main"]
@@ -41,22 +41,56 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130
 
 
+class _UsageExit(Exception):
+    """A usage error from argparse, printed by ``main`` on its stderr."""
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, like argparse
-        self.exit(ExitStatus.USAGE, f"{self.prog}: error: {message}\n")
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # one line and exit 2, like argparse, but on main()'s stderr
+        raise _UsageExit(f"{self.prog}: error: {message}\n")
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
+def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """The options of every command, accepted before and after the subcommand.
+
+    The top-level parser holds the defaults; a subcommand's copy defaults to
+    SUPPRESS, so ``geomap -q map ...`` is not undone by the subparser.
+    """
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
     g = p.add_argument_group("common options")
-    g.add_argument("-v", "--verbose", action="count", default=0,
+    g.add_argument("-v", "--verbose", action="count", default=default(0),
                    help="more log output on stderr (-vv for debug)")
-    g.add_argument("-q", "--quiet", action="store_true",
+    g.add_argument("-q", "--quiet", action="store_true", default=default(False),
                    help="no progress bars and only errors on stderr")
-    g.add_argument("--traceback", action="store_true",
+    g.add_argument("--traceback", action="store_true", default=default(False),
                    help="show the full Python traceback on errors (for bug reports)")
-    g.add_argument("--gazetteer", metavar="PATH",
-                   help="gazetteer store to use (default: built in the user cache "
-                        "dir on first use; env GEOMAP_GAZETTEER)")
+    g.add_argument("--gazetteer", metavar="PATH", default=default(None),
+                   help="existing gazetteer store to use (default: built in the "
+                        "user cache dir on first use; env GEOMAP_GAZETTEER)")
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1 (else a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _encoding(text: str) -> str:
+    """argparse type: a Python codec name."""
+    from geomap.ingest import check_encoding
+
+    try:
+        return check_encoding(text)
+    except InputError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _add_pipeline(p: argparse.ArgumentParser) -> None:
@@ -65,11 +99,17 @@ def _add_pipeline(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skip-bad", action="store_true",
                    help="warn about and skip bad records instead of stopping")
     p.add_argument("--country", metavar="CC", action="append", default=[],
-                   help="ISO-2 country the corpus is about (repeatable); helps "
-                        "resolve ambiguous names")
-    p.add_argument("--batch-size", type=int, default=32, metavar="N",
+                   help="country the corpus is about (repeatable): ISO code or "
+                        "name (UA, UKR, Ukraine); helps resolve ambiguous names")
+    p.add_argument("--encoding", metavar="ENC", type=_encoding,
+                   help="decode every input file with this codec (cp1251, "
+                        "latin-1...) instead of detecting it")
+    p.add_argument("--month-first", action="store_true",
+                   help="read all-numeric dates as month/day/year (default "
+                        "day/month/year: 06/07/2023 is 6 July)")
+    p.add_argument("--batch-size", type=_positive_int, default=32, metavar="N",
                    help="articles per nlp.pipe batch (default 32)")
-    p.add_argument("--processes", type=int, default=1, metavar="N",
+    p.add_argument("--processes", type=_positive_int, default=1, metavar="N",
                    help="worker processes for nlp.pipe (default 1); with --dask, "
                         "the LocalCluster's workers (default: one per core)")
     p.add_argument("--store", metavar="FILE|URL", nargs="?", const="", default=None,
@@ -111,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "GeoJSON layers.",
     )
     parser.add_argument("--version", action="version", version=f"geomap {__version__}")
+    _add_common(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("map", help="the main job: map.html + incidents/places GeoJSON",
@@ -140,8 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Look a name up in the offline gazetteer.")
     p.add_argument("name", metavar="NAME", help="place name (any script)")
     p.add_argument("--country", metavar="CC", action="append", default=[],
-                   help="restrict to ISO-2 country codes (repeatable)")
-    p.add_argument("-n", "--limit", type=int, default=5, metavar="N",
+                   help="restrict to countries: ISO codes or names (repeatable)")
+    p.add_argument("-n", "--limit", type=_positive_int, default=5, metavar="N",
                    help="number of candidates (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON lines")
     _add_common(p)
@@ -151,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     gsub = p.add_subparsers(dest="gazetteer_command", metavar="ACTION",
                             parser_class=_Parser)
     g = gsub.add_parser("build", help="(re)build the store from the bundled sources")
-    g.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    g.add_argument("--force", action="store_true",
+                   help="rebuild even if up to date (also replaces a malformed store)")
     _add_common(g)
     g = gsub.add_parser("info", help="print the store's path, size and sources")
     _add_common(g)
@@ -179,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "incident evaluation")
     p.add_argument("--baselines", action="store_true",
                    help="also run the geotext and spaCy-NER+population baselines")
-    p.add_argument("--limit", type=int, metavar="N",
+    p.add_argument("--limit", type=_positive_int, metavar="N",
                    help="only the first N articles of each file")
     p.add_argument("--json", action="store_true", help="print metrics as JSON")
     p.add_argument("--errors", metavar="FILE",
@@ -237,22 +279,70 @@ def _progress(it: Iterable[Any], args: argparse.Namespace, stderr: TextIO,
     return tqdm(it, desc=desc, unit=unit, file=stderr, dynamic_ncols=True)
 
 
-def _pipeline(args: argparse.Namespace) -> Any:
+def _bar(args: argparse.Namespace, stderr: TextIO) -> bool:
+    """Whether to draw progress bars: on a terminal and without --quiet."""
+    return not args.quiet and hasattr(stderr, "isatty") and stderr.isatty()
+
+
+def _gazetteer(args: argparse.Namespace, stderr: TextIO, *,
+               create: bool | None = None, rebuild: bool = False) -> Any:
+    """Open the gazetteer, saying so (with its own progress) when it must be built.
+
+    Only the default store is built on first use; a ``--gazetteer PATH`` must
+    exist unless ``create`` (``gazetteer build``).
+    """
+    from gazetteer import Gazetteer
+
+    def announce(path: Path, reason: str) -> None:
+        if not args.quiet:
+            what = ("building the gazetteer (once, about 30 s)" if reason == "missing"
+                    else f"rebuilding the gazetteer ({reason}, about 30 s)")
+            stderr.write(f"geomap: {what} at {path}…\n")
+            stderr.flush()
+
+    return Gazetteer.open(args.gazetteer, progress=_bar(args, stderr),
+                          create=create, rebuild=rebuild, on_build=announce)
+
+
+def _pipeline(args: argparse.Namespace, stderr: TextIO) -> Any:
+    from geomap.countries import country_codes
     from geomap.pipeline import Pipeline
 
-    if args.batch_size < 1 or args.processes < 1:
-        raise InputError("--batch-size and --processes must be at least 1")
+    gz = _gazetteer(args, stderr)  # before the model: builds it if needed
+    try:
+        countries = country_codes(args.country, gz)
+    finally:
+        gz.close()
     return Pipeline(gazetteer=args.gazetteer, batch_size=args.batch_size,
-                    n_process=args.processes, country_focus=args.country)
+                    n_process=args.processes, country_focus=countries)
+
+
+def _read(args: argparse.Namespace) -> Iterator[Any]:
+    """The input articles (a fresh stream on every call)."""
+    from geomap.ingest import read_articles
+
+    return read_articles(args.paths, skip_bad=args.skip_bad,
+                         encoding=args.encoding, month_first=args.month_first)
 
 
 def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
     """Process the input; with ``--store``, stream it into the store and return
     everything the store holds (without article texts)."""
-    from geomap.ingest import read_articles
+    from geomap.ingest import iter_files
     from geomap.runner import CorpusRun, Sized
 
-    pipeline = _pipeline(args)
+    total = 0
+    if args.store is None:
+        # A validation pass first, streamed and keeping nothing, so that a bad
+        # record fails before the gazetteer build, model loading or output
+        # writing; then a second streamed pass feeds nlp.pipe.
+        total = sum(1 for _ in _read(args))
+        if not total:
+            raise InputError("no articles found in " + ", ".join(args.paths))
+    else:
+        for _ in iter_files(args.paths):  # missing paths fail before any work
+            pass
+    pipeline = _pipeline(args, stderr)
     process = pipeline.process_many
     dask = None
     if args.dask is not None:
@@ -264,16 +354,10 @@ def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
         process = dask
     try:
         if args.store is None:
-            # A validation pass first, streamed and keeping nothing, so that a
-            # bad record fails before any model loading or output writing; then
-            # a second streamed pass feeds nlp.pipe. Only mentions and
-            # incidents are kept (no article texts), so memory follows the
-            # results, not the corpus.
-            total = sum(1 for _ in read_articles(args.paths, skip_bad=args.skip_bad))
-            if not total:
-                raise InputError("no articles found in " + ", ".join(args.paths))
+            # Only mentions and incidents are kept (no article texts), so
+            # memory follows the results, not the corpus.
             with _quiet("geomap.ingest"):  # --skip-bad warned in the first pass
-                articles = read_articles(args.paths, skip_bad=args.skip_bad)
+                articles = _read(args)
                 stream = Sized(process(articles), total)
                 return [_without_text(r)
                         for r in _progress(stream, args, stderr, "articles")]
@@ -285,14 +369,12 @@ def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
             (Path(args.output) if args.command == "map" else DEFAULT_OUTPUT)
             / DEFAULT_STORE_NAME)
         with open_store(target) as store:
-            run = CorpusRun(read_articles(args.paths, skip_bad=args.skip_bad),
-                            store, process, batch_size=args.batch_size,
-                            resume=args.resume)
+            run = CorpusRun(_read(args), store, process,
+                            batch_size=args.batch_size, resume=args.resume)
             ids: Iterable[str] = run
-            bar = not args.quiet and hasattr(stderr, "isatty") and stderr.isatty()
-            if bar and "-" not in args.paths:  # a cheap first pass for the ETA
-                ids = Sized(run, sum(1 for _ in read_articles(
-                    args.paths, skip_bad=args.skip_bad)))
+            if _bar(args, stderr) and "-" not in args.paths:  # a first pass for
+                with _quiet("geomap.ingest"):                # the ETA, quietly
+                    ids = Sized(run, sum(1 for _ in _read(args)))
             for _ in _progress(ids, args, stderr, "articles"):
                 pass
             if run.stats.seen == 0:
@@ -420,13 +502,12 @@ def _cmd_map(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _cmd_geocode(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from geomap.gazetteer_access import open_gazetteer
+    from geomap.countries import country_codes
 
-    if args.limit < 1:
-        raise InputError("-n/--limit must be at least 1")
-    gz = open_gazetteer(args.gazetteer)
-    cands = gz.candidates(args.name, country_codes=[c.upper() for c in args.country]
-                          or None, limit=args.limit)
+    gz = _gazetteer(args, stderr)
+    countries = country_codes(args.country, gz)
+    cands = gz.candidates(args.name, country_codes=countries or None,
+                          limit=args.limit)
     if not cands:
         raise InputError(f"no place found for {args.name!r}")
     for c in cands:
@@ -450,13 +531,17 @@ def _cmd_gazetteer(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
     import gazetteer
 
     action = args.gazetteer_command
-    show = not args.quiet and hasattr(stderr, "isatty") and stderr.isatty()
+    show = _bar(args, stderr)
     if action == "build":
-        path = args.gazetteer or gazetteer.default_path()
-        if args.force:
-            gazetteer.build_store(path, progress=show)
-        info = gazetteer.Gazetteer.open(path, build=True, progress=show).info()
+        # An explicit build may create the store at the path it is given, and
+        # --force replaces whatever is there (a malformed store included).
+        with _gazetteer(args, stderr, create=True, rebuild=args.force) as gz:
+            info = gz.info()
     elif action == "import":
+        from gazetteer.store import check_path
+
+        if args.gazetteer:
+            check_path(args.gazetteer, create=True)
         for f in (args.all_countries, args.admin1_codes):
             if not Path(f).is_file():
                 raise InputError(f"cannot read '{f}': no such file")
@@ -475,6 +560,7 @@ def _cmd_gazetteer(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
 def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from geomap import evaluate
 
+    _gazetteer(args, stderr).close()  # built here (with a message) if needed
     report = evaluate.run(
         places=args.places, incidents=args.incidents, baselines=args.baselines,
         limit=args.limit, gazetteer=args.gazetteer, errors=args.errors,
@@ -605,7 +691,10 @@ def main(
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version, usage errors
+    except _UsageExit as exc:
+        stderr.write(str(exc))
+        return ExitStatus.USAGE
+    except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
     if not args.command:
         parser.print_help(stdout)
@@ -620,6 +709,11 @@ def main(
         if args.traceback:
             raise
         stderr.write(f"geomap: error: {_one_line(err)}\n")
+        return ExitStatus.USAGE if isinstance(err, UsageError) else ExitStatus.ERROR
+    except ImportError as err:  # a dependency missing from this environment
+        if args.traceback:
+            raise
+        stderr.write(f"geomap: error: {missing_module_message(err)}\n")
         return ExitStatus.ERROR
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

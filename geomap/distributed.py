@@ -47,7 +47,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from geomap.errors import GeomapError
+from geomap.errors import GeomapError, MissingDependencyError, install_hint
 from geomap.models import Article, ArticleResult
 from geomap.nlp import DEFAULT_MODEL
 
@@ -180,8 +180,8 @@ class DaskProcessor:
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError as err:
-            raise GeomapError("--dask needs dask.distributed: "
-                              "pip install 'geomap[dask]'") from err
+            raise MissingDependencyError("--dask needs dask.distributed: "
+                                         f"{install_hint('dask')}") from err
         # Dask's INFO chatter (scheduler/worker/nanny start and stop) is not
         # for geomap's users; it shows only at debug level (-vv).
         dask_log = logging.getLogger("distributed")

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from geomap.errors import InputError
+from geomap.errors import InputError, MissingDependencyError, install_hint
 from geomap.geo import haversine_km
 from geomap.ingest import parse_date
 from geomap.models import Article, Incident
@@ -43,13 +43,30 @@ INCIDENT_KM = 25.0
 Pred = tuple[int, int, float, float]
 
 
-def default_data_dir() -> Path:
-    """``../shared/data`` next to the repository or the working directory."""
-    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        cand = base.parent / "shared" / "data"
+#: The checkout this module was loaded from (an editable install or a clone).
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def default_data_dir(repository: Path = REPOSITORY, cwd: Path | None = None) -> Path:
+    """The gold data: ``shared/data`` beside the repository, else beside the cwd.
+
+    Raises
+    ------
+    InputError
+        Neither exists; the message names the places looked at and the
+        options to pass instead.
+    """
+    tried = []
+    for base in (repository, cwd if cwd is not None else Path.cwd()):
+        cand = base.resolve().parent / "shared" / "data"
         if cand.is_dir():
             return cand
-    return Path.cwd().parent / "shared" / "data"
+        if cand not in tried:
+            tried.append(cand)
+    raise InputError(
+        "no gold data found (looked for " + " and ".join(str(t) for t in tried)
+        + "); pass the files: --incidents FILE (incident gold JSONL) and/or "
+        "--places FILE (geoparse gold JSONL)")
 
 
 def _read_jsonl(path: Path, limit: int | None) -> list[dict[str, Any]]:
@@ -183,6 +200,16 @@ def _spacy_baseline(docs: Sequence[dict[str, Any]], gz: Any) -> dict[str, list[P
                     preds.append((ent.start_char, ent.end_char, *pt))
         out[d["id"]] = preds
     return out
+
+
+def _require_geotext() -> None:
+    """Fail early, in one line, when the geotext baseline cannot run."""
+    try:
+        import geotext  # noqa: F401
+    except ImportError as err:
+        raise MissingDependencyError(
+            "--baselines needs the geotext package, which comes with geomap's "
+            f"'eval' extra: {install_hint('eval')}") from err
 
 
 def _geotext_baseline(docs: Sequence[dict[str, Any]], gz: Any) -> dict[str, list[Pred]]:
@@ -327,17 +354,20 @@ def run(
     """
     from geomap.pipeline import Pipeline
 
-    data = default_data_dir()
+    if baselines:
+        _require_geotext()
     if places is None and incidents is None:
+        data = default_data_dir()
         place_files = sorted((data / "geoparse").glob("*.jsonl"))
         incident_file: Path | None = data / "incidents" / "dev.jsonl"
     else:
         place_files = [Path(p) for p in places or []]
         incident_file = (None if incidents is None else
                          Path(incidents) if incidents else
-                         data / "incidents" / "dev.jsonl")
+                         default_data_dir() / "incidents" / "dev.jsonl")
     if not place_files and incident_file is None:
-        raise InputError(f"no evaluation data found under '{data}'")
+        raise InputError("no evaluation data given; pass --incidents FILE and/or "
+                         "--places FILE")
     pipeline = Pipeline(gazetteer=gazetteer)
     report: dict[str, Any] = {"commit": _commit(), "places": {}, "incidents": None}
     err_rows: list[dict[str, Any]] | None = [] if errors else None

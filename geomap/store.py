@@ -797,20 +797,24 @@ class Store(ReviewLedger):
 
     # -- writing
     def up_to_date(self, articles: Iterable[Article]) -> set[str]:
-        """Ids of ``articles`` already stored with the same text and date.
+        """Ids of ``articles`` already stored with the same text, date, title
+        and source.
 
-        These can be skipped by a resumed run; the others are new or changed.
+        These can be skipped by a resumed run; the others are new or changed
+        (and :meth:`write` replaces the stored version).
         """
-        wanted = {a.id: (text_hash(a.text), a.date) for a in articles}
+        wanted = {a.id: (text_hash(a.text), a.date, a.title, a.source)
+                  for a in articles}
         t = self._t["articles"]
         done: set[str] = set()
         ids = list(wanted)
         with self.engine.connect() as conn:
             for i in range(0, len(ids), _CHUNK):
-                q = sa.select(t.c.id, t.c.text_hash, t.c.date).where(
-                    t.c.id.in_(ids[i:i + _CHUNK]))
+                q = sa.select(t.c.id, t.c.text_hash, t.c.date, t.c.title,
+                              t.c.source).where(t.c.id.in_(ids[i:i + _CHUNK]))
                 for row in conn.execute(q):
-                    if (row.text_hash, _as_date(row.date)) == wanted[row.id]:
+                    if (row.text_hash, _as_date(row.date), row.title,
+                            row.source) == wanted[row.id]:
                         done.add(row.id)
         return done
 
@@ -1070,8 +1074,10 @@ def open_store(target: str | os.PathLike[str], *, create: bool = True) -> Store:
             import geoalchemy2  # noqa: F401
             import psycopg  # noqa: F401
         except ImportError as err:
+            from geomap.errors import install_hint
+
             raise StoreError("a PostGIS store needs psycopg and geoalchemy2: "
-                             "pip install 'geomap[postgis]'") from err
+                             f"{install_hint('postgis')}") from err
     else:
         raise StoreError(f"unsupported store backend '{parsed.get_backend_name()}' "
                          "(use a file path, sqlite:/// or postgresql://)")

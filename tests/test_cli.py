@@ -2,7 +2,11 @@
 
 import io
 import json
+import os
 import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -203,3 +207,347 @@ def test_progress_bar_on_a_terminal_and_not_with_quiet(tmp_path):
     assert "6/6" in shown and "article/s" in shown
     quiet = _run_on_terminal("map", str(EXAMPLES), "-o", str(tmp_path / "b"), "-q")
     assert "article/s" not in quiet and quiet.strip() == ""
+
+
+# -- issue 14: a newcomer's first hour ----------------------------------------------
+
+
+
+def install_hint(*args, **kwargs):
+    from geomap.errors import install_hint
+
+    return install_hint(*args, **kwargs)
+
+_WITHOUT = """\
+import sys
+
+class _Missing:
+    # what a fresh environment without these packages does on import
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+
+sys.meta_path.insert(0, _Missing())
+from geomap.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def run_without(modules, *argv):
+    """Run the CLI in a fresh interpreter in which ``modules`` cannot be imported."""
+    import geomap  # the child imports the same geomap as this process
+
+    env = dict(os.environ, PYTHONPATH=str(Path(geomap.__file__).parents[1]))
+    proc = subprocess.run(
+        [sys.executable, "-P", "-c", _WITHOUT.format(blocked=set(modules)), *argv],
+        capture_output=True, text=True, env=env, timeout=600)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.mark.issue(14)
+def test_missing_html_cleaner_is_one_line_naming_the_package(tmp_path):
+    code, out, err = run_without({"lxml_html_clean"}, "map",
+                                 str(EXAMPLES / "kramatorsk.html"),
+                                 "-o", str(tmp_path / "out"), "-q")
+    assert (code, out) == (1, "")
+    assert err == ("geomap: error: cannot read HTML: Python package "
+                   "'lxml_html_clean' is not installed; install it with: "
+                   "pip install lxml_html_clean\n")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.issue(14)
+def test_any_missing_module_is_one_line():
+    code, out, err = run_without({"marisa_trie"}, "geocode", "Kyiv", "-q")
+    assert (code, out) == (1, "")
+    assert err == ("geomap: error: Python package 'marisa_trie' is not installed; "
+                   "install it with: pip install marisa-trie\n")
+
+
+@pytest.mark.issue(14)
+def test_baselines_without_geotext_name_the_extra(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "g", "text": "Blast in Kyiv.", "toponyms": [
+        {"start": 9, "end": 13, "name": "Kyiv", "lat": 50.45, "lon": 30.52}]}) + "\n")
+    code, out, err = run_without({"geotext"}, "eval", "--places", str(gold),
+                                 "--baselines", "-q")
+    assert (code, out) == (1, "")
+    assert err == ("geomap: error: --baselines needs the geotext package, which "
+                   f"comes with geomap's 'eval' extra: {install_hint('eval')}\n")
+
+
+@pytest.mark.issue(14)
+def test_dask_hint_matches_an_editable_install(tmp_path):
+    code, _, err = run_without({"distributed"}, "map",
+                               str(EXAMPLES / "mykolaiv_strike.txt"), "--dask",
+                               "-o", str(tmp_path / "out"), "-q")
+    assert code == 1
+    hint = install_hint("dask")
+    assert err == f"geomap: error: --dask needs dask.distributed: {hint}\n"
+    # the test environment is an editable checkout, as the README installs it
+    assert install_hint("dask").startswith("pip install -e '")
+    assert install_hint("dask").endswith("[dask]'")
+
+
+@pytest.mark.issue(14)
+@pytest.mark.parametrize(("kind", "message"), [
+    ("proc", "no gazetteer store at /proc/x.sqlite; build one there with 'geomap "
+             "gazetteer build --gazetteer /proc/x.sqlite', or leave out "
+             "--gazetteer to use the default store"),
+    ("missing", "no gazetteer store at {p}; build one there with 'geomap gazetteer "
+                "build --gazetteer {p}', or leave out --gazetteer to use the "
+                "default store"),
+    ("dir", "gazetteer store {p} is a directory; pass the path of a store file "
+            "(for example DIR/gazetteer.sqlite)"),
+    ("garbage", "gazetteer store {p} is malformed (file is not a database); "
+                "rebuild it with 'geomap gazetteer build --force --gazetteer {p}'"),
+    ("notdir", "no gazetteer store at {p}; build one there with 'geomap gazetteer "
+               "build --gazetteer {p}', or leave out --gazetteer to use the "
+               "default store"),
+])
+def test_unusable_gazetteer_paths_are_one_line_with_a_hint(tmp_path, kind, message):
+    path = {"proc": Path("/proc/x.sqlite"), "missing": tmp_path / "none.sqlite",
+            "dir": tmp_path, "garbage": tmp_path / "junk.sqlite",
+            "notdir": tmp_path / "no" / "such" / "gz.sqlite"}[kind]
+    if kind == "garbage":
+        path.write_bytes(b"this is not a database at all\n" * 200)
+    for argv in (("geocode", "Kyiv", "--gazetteer", str(path)),
+                 ("--gazetteer", str(path), "geocode", "Kyiv"),
+                 ("map", str(EXAMPLES / "mykolaiv_strike.txt"), "-o",
+                  str(tmp_path / "out"), "--gazetteer", str(path))):
+        code, out, err = run(*argv)
+        assert (code, out) == (1, ""), argv
+        assert err == f"geomap: error: {message.format(p=path)}\n", argv
+    assert not (tmp_path / "none.sqlite").exists()
+    assert not (tmp_path / "no").exists() and not (tmp_path / "out").exists()
+
+
+@pytest.mark.issue(14)
+def test_gazetteer_build_on_a_malformed_store_hints_force(tmp_path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"\x00garbage" * 500)
+    code, out, err = run("gazetteer", "build", "--gazetteer", str(junk))
+    assert (code, out) == (1, "")
+    assert err == (f"geomap: error: gazetteer store {junk} is malformed (file is not "
+                   "a database); rebuild it with 'geomap gazetteer build --force "
+                   f"--gazetteer {junk}'\n")
+    code, _, err = run("gazetteer", "build", "--gazetteer", "/proc/x.sqlite")
+    assert (code, err) == (1, "geomap: error: cannot build gazetteer store "
+                              "/proc/x.sqlite: cannot write in /proc (No such file "
+                              "or directory)\n")
+
+
+@pytest.mark.issue(14)
+def test_first_use_builds_the_gazetteer_with_a_message_and_force_repairs(
+        tmp_path, monkeypatch):
+    store = tmp_path / "cache" / "gazetteer.sqlite"
+    monkeypatch.setenv("GEOMAP_GAZETTEER", str(store))  # the default store
+    shown = _run_on_terminal("geocode", "Kyiv", "-n", "1")
+    assert f"geomap: building the gazetteer (once, about 30 s) at {store}…" in shown
+    assert "place/s" in shown  # the build's own progress bar
+    assert shown.rstrip().splitlines()[-1].startswith("Kyiv\tUA\t")
+    # a second use says nothing
+    code, out, err = run("geocode", "Kyiv", "-n", "1")
+    assert (code, err) == (0, "") and out.startswith("Kyiv\tUA\t")
+    # a store broken later: 'gazetteer build' hints --force, which rebuilds it
+    store.write_bytes(b"broken" * 1000)
+    code, _, err = run("gazetteer", "build")
+    assert (code, err) == (1, f"geomap: error: gazetteer store {store} is malformed "
+                              "(file is not a database); rebuild it with 'geomap "
+                              "gazetteer build --force'\n")
+    code, out, err = run("gazetteer", "build", "--force")
+    assert code == 0 and json.loads(out)["counts"]["city"] > 200_000
+    assert err == ("geomap: rebuilding the gazetteer (forced, about 30 s) at "
+                   f"{store}…\n")
+    assert sqlite3.connect(store).execute("SELECT count(*) FROM places").fetchone()[0]
+
+
+@pytest.mark.issue(14)
+@pytest.mark.parametrize(("argv", "message"), [
+    (("geocode", "Kyiv", "--country", "XX"),
+     "geomap: error: --country 'XX': not an ISO 3166 country code or country name "
+     "(for example UA or Ukraine)\n"),
+    (("geocode", "Kyiv", "--country", "Narnia"),
+     "geomap: error: --country 'Narnia': not an ISO 3166 country code or country "
+     "name (for example UA or Ukraine)\n"),
+    (("map", str(EXAMPLES), "--country", "ZZ", "-o", "{out}"),
+     "geomap: error: --country 'ZZ': not an ISO 3166 country code or country name "
+     "(for example UA or Ukraine)\n"),
+    (("map", str(EXAMPLES), "--batch-size", "0", "-o", "{out}"),
+     "geomap map: error: argument --batch-size: must be at least 1, not 0\n"),
+    (("extract", str(EXAMPLES), "--processes", "-2"),
+     "geomap extract: error: argument --processes: must be at least 1, not -2\n"),
+    (("geocode", "Kyiv", "-n", "0"),
+     "geomap geocode: error: argument -n/--limit: must be at least 1, not 0\n"),
+    (("eval", "--limit", "0"),
+     "geomap eval: error: argument --limit: must be at least 1, not 0\n"),
+    (("places", str(EXAMPLES), "--encoding", "klingon"),
+     "geomap places: error: argument --encoding: unknown encoding 'klingon' (use "
+     "a Python codec name such as cp1251, latin-1 or utf-8)\n"),
+])
+def test_bad_option_values_are_usage_errors(tmp_path, argv, message):
+    out_dir = tmp_path / "out"
+    code, out, err = run(*(a.format(out=out_dir) for a in argv))
+    assert (code, out, err) == (2, "", message)
+    assert not out_dir.exists()
+
+
+@pytest.mark.issue(14)
+@pytest.mark.parametrize("country", ["Ukraine", "ukraine", "UA", "ua", "UKR"])
+def test_country_names_and_codes_are_accepted(country):
+    code, out, _ = run("geocode", "Kharkiv", "--country", country, "--json", "-n", "1")
+    assert code == 0 and jsonl(out)[0]["country_code"] == "UA"
+
+
+@pytest.mark.issue(14)
+@pytest.mark.parametrize(("name", "code"), [
+    ("United States", "US"), ("Russia", "RU"), ("Turkey", "TR"), ("UK", "GB"),
+    ("Ivory Coast", "CI"), ("de", "DE"), ("POL", "PL"),
+])
+def test_country_code_from_names(gazetteer_store, name, code):
+    from geomap.countries import country_code
+
+    assert country_code(name, gazetteer_store) == code
+
+
+@pytest.mark.issue(14)
+def test_global_options_before_the_subcommand(tmp_path):
+    code, out, err = run("-q", "map", str(EXAMPLES / "mykolaiv_strike.txt"),
+                         "-o", str(tmp_path / "a"))
+    assert (code, out, err) == (0, "", "")
+    code, _, err = run("map", str(EXAMPLES / "mykolaiv_strike.txt"),
+                       "-o", str(tmp_path / "b"))
+    assert code == 0 and err.startswith("geomap: wrote ")
+    code, out, err = run("-v", "-q", "extract", str(EXAMPLES / "mykolaiv_strike.txt"))
+    assert (code, err) == (0, "") and jsonl(out)[0]["location"] == "Mykolaiv"
+    code, _, err = run("--gazetteer", str(tmp_path / "no.sqlite"), "geocode", "Kyiv")
+    assert code == 1 and err.startswith(
+        f"geomap: error: no gazetteer store at {tmp_path / 'no.sqlite'}; ")
+
+
+@pytest.mark.issue(14)
+def test_edited_txt_replaces_its_stored_copy(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    f = corpus / "report.txt"
+    f.write_text("Date: 2022-05-03\n\nShelling killed four people in Kharkiv on "
+                 "Monday, officials said.")
+    out_dir = tmp_path / "out"
+    assert run("map", str(corpus), "-o", str(out_dir), "--store", "-q")[0] == 0
+    f.write_text("Date: 2022-05-03\n\nShelling killed five people in Kharkiv on "
+                 "Monday, officials said.")
+    assert run("map", str(corpus), "-o", str(out_dir), "--store", "-q")[0] == 0
+    from geomap.store import open_store
+
+    with open_store(out_dir / "geomap.sqlite") as store:
+        assert store.article_ids() == ["report.txt"]
+        [result] = store.results()
+    assert "five people" in result.article.text
+    inc = json.loads((out_dir / "incidents.geojson").read_text())["features"]
+    assert [(f["properties"]["article_id"], f["properties"]["killed"])
+            for f in inc] == [("report.txt", 5)]
+
+
+@pytest.mark.issue(14)
+def test_txt_source_and_title_reach_the_outputs(tmp_path):
+    corpus = tmp_path / "corpus" / "ua"
+    corpus.mkdir(parents=True)
+    (corpus / "kharkiv.txt").write_text(
+        "Title: Shelling in Kharkiv\nDate: 2022-05-03\n\nShelling killed four "
+        "people in Kharkiv on Monday, officials said.")
+    code, out, _ = run("extract", str(tmp_path / "corpus"), "--format", "csv", "-q")
+    assert code == 0
+    import csv as _csv
+
+    [row] = list(_csv.DictReader(io.StringIO(out)))
+    assert (row["article_id"], row["source"], row["killed"]) == (
+        "ua/kharkiv.txt", "ua/kharkiv.txt", "4")
+    from geomap.ingest import read_articles
+
+    [a] = read_articles([tmp_path / "corpus"])
+    assert (a.title, a.source) == ("Shelling in Kharkiv", "ua/kharkiv.txt")
+
+
+@pytest.mark.issue(14)
+def test_strict_csv_in_the_cli(tmp_path):
+    f = tmp_path / "wire.csv"
+    f.write_text('id,text\n1,"Shelling killed four people in Kharkiv on Monday.\n'
+                 '2,Shelling killed two people in Sumy on Monday.\n')
+    code, out, err = run("extract", str(f))
+    assert (code, out) == (1, "")
+    assert err == (f"geomap: error: {f}:2: bad CSV: a quoted field opened on this "
+                   "line is never closed\n")
+    code, out, err = run("extract", str(f), "--skip-bad")
+    assert code == 0 and [r["location"] for r in jsonl(out)] == ["Sumy"]
+    assert err == (f"geomap: WARNING: skipped: {f}:2: bad CSV: a quoted field "
+                   "opened on this line is never closed\n")
+
+
+@pytest.mark.issue(14)
+def test_dates_that_used_to_abort_the_run(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.txt").write_text("Date: July 6, 2023\n\nShelling killed four people "
+                             "in Kharkiv on Wednesday, officials said.")
+    (d / "b.csv").write_text('id,date,text\nb1,06/07/2023,"Shelling killed two '
+                             'people in Sumy on Wednesday, officials said."\n'
+                             'b2,not a date,"Shelling killed one person in Poltava, '
+                             'officials said."\n')
+    code, out, err = run("extract", str(d))
+    assert code == 0
+    got = {r["article_id"]: r["date"] for r in jsonl(out)}
+    assert got == {"a.txt": "2023-07-05", "b1": "2023-07-05", "b2": None}
+    assert err == (f"geomap: WARNING: {d / 'b.csv'}:3: bad date 'not a date': "
+                   "expected a date with day, month and year such as 2023-07-06; "
+                   "the article is kept undated\n")
+    code, out, _ = run("extract", str(d / "b.csv"), "--month-first", "-q")
+    # 7 June 2023 was a Wednesday itself
+    assert {r["article_id"]: r["date"] for r in jsonl(out)}["b1"] == "2023-06-07"
+
+
+@pytest.mark.issue(14)
+def test_encoding_warning_and_option_in_the_cli(tmp_path):
+    f = tmp_path / "short.txt"
+    f.write_bytes("Вибух у Полтаві".encode("cp1251"))  # noqa: RUF001
+    code, out, err = run("places", str(f))
+    assert code == 0 and err.startswith(
+        f"geomap: WARNING: {f}: encoding guessed as ") and err.count("\n") == 1
+    code, out, err = run("places", str(f), "--encoding", "cp1251", "--format", "csv")
+    assert (code, err) == (0, "")
+    assert ",Полтаві," in out
+
+
+@pytest.mark.issue(14)
+def test_eval_default_data_is_looked_up_beside_the_repository(tmp_path):
+    from geomap.errors import InputError
+    from geomap.evaluate import default_data_dir
+
+    repo, elsewhere = tmp_path / "src" / "geomap", tmp_path / "work" / "here"
+    repo.mkdir(parents=True)
+    elsewhere.mkdir(parents=True)
+    with pytest.raises(InputError) as info:
+        default_data_dir(repo, elsewhere)
+    assert str(info.value) == (
+        f"no gold data found (looked for {tmp_path / 'src' / 'shared' / 'data'} and "
+        f"{tmp_path / 'work' / 'shared' / 'data'}); pass the files: --incidents FILE "
+        "(incident gold JSONL) and/or --places FILE (geoparse gold JSONL)")
+    (tmp_path / "work" / "shared" / "data").mkdir(parents=True)
+    assert default_data_dir(repo, elsewhere) == tmp_path / "work" / "shared" / "data"
+    (tmp_path / "src" / "shared" / "data").mkdir(parents=True)  # the repo wins
+    assert default_data_dir(repo, elsewhere) == tmp_path / "src" / "shared" / "data"
+
+
+@pytest.mark.issue(14)
+@pytest.mark.parametrize(("direct_url", "cwd", "hint"), [
+    ({"url": "file:///src/geomap", "dir_info": {"editable": True}}, "/src/geomap",
+     "pip install -e '.[dask]'"),
+    ({"url": "file:///src/geomap", "dir_info": {"editable": True}}, "/",
+     "pip install -e '/src/geomap[dask]'"),
+    ({"url": "file:///src/geomap", "dir_info": {}}, "/src/geomap",
+     "pip install 'geomap[dask]'"),
+    ({"url": "https://files.example/geomap-0.1.0.whl", "archive_info": {}}, "/",
+     "pip install 'geomap[dask]'"),
+])
+def test_install_hint_follows_the_installation(direct_url, cwd, hint):
+    assert install_hint("dask", direct_url=direct_url, cwd=cwd) == hint

@@ -158,6 +158,8 @@ def test_lone_surrogates_from_json_escapes_become_replacement_chars(tmp_path):
 
 
 # -- invalid dates -------------------------------------------------------------------
+# An unparseable date no longer aborts the run (issue 14, item 8): the article
+# is kept undated and a warning names the file and the value.
 
 @pytest.mark.parametrize("name,content,where", [
     ("a.txt", "date 2022-02-30\nShelling hit Kharkiv.", "a.txt"),
@@ -167,20 +169,22 @@ def test_lone_surrogates_from_json_escapes_become_replacement_chars(tmp_path):
     ("e.jsonl", '{"text": "Kyiv", "date": "yesterday"}\n', "e.jsonl:1"),
     ("f.csv", 'text,date\nKyiv,0000-00-00\n', "f.csv:2"),
 ])
-def test_invalid_dates_are_one_line_errors(tmp_path, name, content, where):
+def test_invalid_dates_keep_the_article_undated_with_a_warning(tmp_path, caplog,
+                                                               name, content, where):
     f = tmp_path / name
     f.write_text(content)
-    with pytest.raises(InputError, match="bad date"):
-        list(read_articles([f]))
-    one_line_error(*cli("extract", str(f), "-q")[::2], where, "bad date")
+    [a] = read_articles([f])
+    assert a.date is None and a.text.startswith(("Kyiv", "Shelling"))
+    [msg] = [r.getMessage() for r in caplog.records]
+    assert f"{where}: bad date" in msg and msg.endswith("the article is kept undated")
 
 
-def test_invalid_dates_are_skipped_with_skip_bad(tmp_path):
+def test_invalid_dates_are_not_skipped_with_skip_bad(tmp_path):
     f = tmp_path / "a.jsonl"
     f.write_text('{"id": "1", "text": "Kyiv", "date": "2022-02-29"}\n'
                  '{"id": "2", "text": "Kyiv", "date": "2024-02-29"}\n')
     assert [(a.id, a.date) for a in read_articles([f], skip_bad=True)] == [
-        ("2", dt.date(2024, 2, 29))]
+        ("1", None), ("2", dt.date(2024, 2, 29))]
 
 
 # -- absurd figures -----------------------------------------------------------------

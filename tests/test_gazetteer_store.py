@@ -23,7 +23,8 @@ def test_default_path_env(monkeypatch, tmp_path):
 
 
 def test_missing_store_without_build(tmp_path):
-    with pytest.raises(GazetteerError, match="run 'geomap gazetteer build'"):
+    with pytest.raises(GazetteerError, match="build one there with "
+                                             "'geomap gazetteer build --gazetteer "):
         Gazetteer.open(tmp_path / "none.sqlite", build=False)
 
 
