@@ -20,7 +20,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from gazetteer.build import COUNTRY_ALIASES, _city_names
 from gazetteer.demonyms import derive_demonyms
 from gazetteer.errors import GazetteerError
 from gazetteer.normalize import normalize
@@ -34,6 +33,8 @@ from gazetteer.schema import (
     StoreWriter,
     importance,
 )
+from gazetteer.sources.cities import city_names as _city_names
+from gazetteer.sources.countries import country_aliases
 
 __all__ = ["import_geonames", "read_admin1_codes"]
 
@@ -169,12 +170,12 @@ def import_geonames(
                 names = {normalize(parts[1]): KIND_NAME}
                 for alt in [parts[2], *alts]:
                     names.setdefault(normalize(alt), KIND_ALTERNATE)
-                for alias in COUNTRY_ALIASES.get(cc, ()):
+                for alias in country_aliases().get(cc, ()):
                     names.setdefault(normalize(alias), KIND_VARIANT)
                 names.pop("", None)
                 place = Place(gid, parts[1], lat, lon, cc, None, "country", pop)
                 writer.add(place, names, weight=importance("country", pop), code=cc)
-                countries.append((cc, [parts[1], *COUNTRY_ALIASES.get(cc, ())], pop))
+                countries.append((cc, [parts[1], *country_aliases().get(cc, ())], pop))
         if good == 0:
             raise GazetteerError(
                 f"{src}: not a GeoNames dump (no valid row among "

@@ -15,6 +15,7 @@ from gazetteer.records import Feature, Place
 
 __all__ = [
     "ACLED_GEO_PRECISION",
+    "EVENT_TYPES",
     "FEATURES",
     "FEATURE_RANK",
     "PRECISIONS",
@@ -22,8 +23,8 @@ __all__ = [
     "PRECISION_RANK",
     "Article",
     "ArticleResult",
-    "Feature",
     "EventType",
+    "Feature",
     "Incident",
     "Mention",
     "Place",
@@ -31,7 +32,6 @@ __all__ = [
     "Qualifier",
     "Role",
     "Toll",
-    "EVENT_TYPES",
     "acled_geo_precision",
     "precision_of",
 ]
