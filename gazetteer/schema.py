@@ -70,14 +70,16 @@ KIND_NAME, KIND_ALTERNATE, KIND_VARIANT = 0, 1, 2
 KIND_LABELS = {KIND_NAME: "name", KIND_ALTERNATE: "alternate", KIND_VARIANT: "variant"}
 #: Added to a place's importance according to how the name matched.
 MATCH_BONUS = {KIND_NAME: 1.0, KIND_ALTERNATE: 0.6, KIND_VARIANT: 0.2}
-#: Added to log10(population) per feature.  Curated natural features have no
-#: population: their prior ranks them with a town of 100,000 so that "Nile"
-#: or "Black Sea" beat a hamlet of the same name; macro-regions and continents
-#: carry their members' population.
+#: Added to log10(population) per feature: countries and continents first,
+#: regions and districts a little behind a town of the same size.
 _FEATURE_PRIOR = {
-    "continent": 2.0, "country": 2.0, "region": 0.0, "natural": 5.0,
+    "continent": 2.0, "country": 2.0, "region": 0.0, "natural": 0.0,
     "admin1": -0.5, "admin2": -0.5, "city": 0.0,
 }
+#: Curated areas often have no population (a sea, a disputed territory): they
+#: rank at least with a town of 100,000, so that "Nile" or "Black Sea" beat a
+#: hamlet of the same name.
+_POPULATION_FLOOR = {"region": 100_000, "natural": 100_000}
 
 _SCHEMA = """
 CREATE TABLE places(
@@ -136,14 +138,18 @@ def _data_checksum() -> str:
 def importance(feature: str, population: int, *, capital: bool = False) -> float:
     """Prior weight of a place, before the match kind is added.
 
-    log10 of the population, plus a feature prior (countries first, regions a
-    little behind a city of the same size) and a bonus for national capitals.
+    log10 of the population (at least the feature's floor), plus a feature
+    prior (countries first, regions a little behind a city of the same size)
+    and a bonus for national capitals.
 
     >>> round(importance("city", 999), 2), round(importance("country", 0), 2)
     (3.0, 2.0)
+    >>> round(importance("natural", 0), 2), round(importance("region", 10**7), 2)
+    (5.0, 7.0)
     """
     prior = _FEATURE_PRIOR.get(feature, 0.0) + (0.7 if capital else 0.0)
-    return math.log10(max(population, 0) + 1) + prior
+    pop = max(population, _POPULATION_FLOOR.get(feature, 0), 0)
+    return math.log10(pop + 1) + prior
 
 
 class StoreWriter:

@@ -37,19 +37,20 @@ def synthetic_id(feature: str, name: str) -> int:
 def curated_rows(
     records: Iterable[dict[str, Any]], feature: Feature, inputs: Inputs
 ) -> Iterator[Row]:
-    """Rows for curated records: one country code when the feature has one.
+    """Rows for curated records (see ``gazetteer/data/README.md`` for the fields).
 
-    A feature shared by several countries gets an empty country code (as a
-    continent has); its population is the sum of its ``members`` (ISO 3166-1
-    or 3166-2 codes) when the record lists them, else 0.
+    ``country_code`` is the one country the place belongs to, empty for a
+    place shared by several (as a continent is); ``countries`` lists every
+    country it lies in or touches (checked against the outlines by the tests).
+    The population is the sum of the ``members`` (ISO 3166-1 or 3166-2 codes)
+    when the record lists them, else 0.
     """
     for rec in records:
         names = {normalize(rec["name"]): KIND_NAME}
         for alt in rec.get("alternates") or ():
             names.setdefault(normalize(alt), KIND_ALTERNATE)
         names.pop("", None)
-        countries = rec.get("countries") or []
-        cc = countries[0] if len(countries) == 1 else ""
+        cc = rec.get("country_code") or ""
         pop = 0
         for code in rec.get("members") or ():
             pool = (inputs.admin1_population if "-" in code
