@@ -198,9 +198,9 @@ class StoreWriter:
             self._flush()
 
     def update_admin1(self, mapping: Mapping[str, str]) -> None:
-        """Replace the temporary ``admin1`` keys of cities by region names.
+        """Replace the temporary ``admin1`` keys of cities and districts by names.
 
-        Cities whose key has no entry in ``mapping`` get no region.
+        Places whose key has no entry in ``mapping`` get no region.
         """
         self._flush()
         self.db.execute("CREATE TEMP TABLE amap(key TEXT PRIMARY KEY, name TEXT)")
@@ -210,7 +210,7 @@ class StoreWriter:
         self.db.execute(
             "UPDATE places SET admin1 ="
             " (SELECT name FROM amap WHERE amap.key = places.admin1)"
-            " WHERE feature = 'city'"
+            " WHERE feature IN ('city', 'admin2')"
         )
         self.db.execute("DROP TABLE amap")
 

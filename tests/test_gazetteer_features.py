@@ -191,9 +191,8 @@ def test_bare_river_name_that_is_a_city_stays_the_city(gazetteer_store):
     assert (best.name, best.feature, best.country_code) == ("Dnipro", "city", "UA")
 
 
-@pytest.mark.parametrize(
-    "query", ["Pokrovsk district", "Pokrovsk raion", "Pokrovsk rayon", "Pokrovskyi raion"]
-)
+@pytest.mark.parametrize("query", ["Pokrovsk district", "Pokrovsk raion",
+                                   "Pokrovsk rayon", "Pokrovskyi raion"])
 def test_raion_paraphrases_find_the_district(gazetteer_store, query):
     best = gazetteer_store.candidates(query, country_codes=["UA"])[0].place
     assert (best.name, best.feature, best.admin1) == (
@@ -237,7 +236,8 @@ def test_vocabulary_covers_every_feature():
                         "continent")
     assert set(FEATURE_RANK) == set(PRECISION_OF) == set(ACLED_GEO_PRECISION) == set(
         FEATURES)
-    assert [FEATURE_RANK[f] for f in FEATURES] == sorted(FEATURE_RANK[f] for f in FEATURES)
+    ranks = [FEATURE_RANK[f] for f in FEATURES]
+    assert ranks == sorted(ranks)
 
 
 @pytest.mark.parametrize(("feature", "precision", "geo"), [

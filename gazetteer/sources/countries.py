@@ -57,9 +57,8 @@ def country_rows(inputs: Inputs) -> Iterator[Row]:
         else:
             continue
         names = {normalize(info["name"]): KIND_NAME}
-        alts = [
-            rec.get("name"), rec.get("native"), *(rec.get("translations") or {}).values()
-        ]
+        translations = (rec.get("translations") or {}).values()
+        alts = [rec.get("name"), rec.get("native"), *translations]
         iso = pycountry.countries.get(alpha_2=cc)
         for attr in ("name", "official_name", "common_name"):
             alts.append(getattr(iso, attr, None) if iso else None)
