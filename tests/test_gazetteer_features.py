@@ -260,3 +260,7 @@ def test_district_core_and_names():
     assert names == {"yavatmal": 0, "yavatmal district": 1}
     taken = admin2_names("Yavatmal", ["Yavatmal District"], "IN", taken={"yavatmal"})
     assert taken == {"yavatmal district": 1}
+    # the bare core of a typed name is never kept, even when no town has it
+    assert admin2_names("Travis County", ["Travis"], "US", taken=set()) == {
+        "travis county": 0, "travis co": 2}
+    assert admin2_names("NTR", [], "IN", taken=set()) == {"ntr district": 2}

@@ -9,10 +9,11 @@ summed population; a division without a town is left out.
 
 Names: the main name, Latin alternates that carry a type word ("Al Haouz
 Province"), and generated "<core> <type word>" variants ("Pokrovsk district",
-"Pokrovsk rayon", "Adair Co.").  The bare core ("Pokrovsk") is added only
-when no town, region or country already has that name, so that a district
-never shadows the town it is named after.  Type words are data
-(``gazetteer/data/admin2_words.json``).
+"Pokrovsk rayon", "Adair Co.").  The bare core of a typed name ("Pokrovsk",
+"Travis") is never a name of the district, and a bare main name ("Yvelines")
+only when no town, region or country already has it, so that a district never
+shadows the town it is named after nor turns a surname into a place.  Type
+words are data (``gazetteer/data/admin2_words.json``).
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ def district_core(norm: str) -> tuple[str, str | None]:
     return (m.group(1), m.group(2)) if m else (norm, None)
 
 
+def _is_code(name: str) -> bool:
+    """All-caps short names are codes ("NTR"), not names news uses."""
+    return len(name) <= 4 and name.isupper()
+
+
 def admin2_names(
     name: str,
     aliases: Iterable[str],
@@ -69,6 +75,9 @@ def admin2_names(
     taken: frozenset[str] | set[str] = frozenset(),
 ) -> dict[str, int]:
     """Normalised names of a district: main name, typed alternates, variants.
+
+    ``taken`` holds the names of towns, regions and countries: a bare main
+    name among them is left out.
 
     >>> names = admin2_names("Pokrovsk Raion", ["Pokrovskyi raion"], "UA",
     ...                      taken={"pokrovsk"})
@@ -89,9 +98,8 @@ def admin2_names(
     main = normalize(name)
     cores: set[str] = set()
     core, word = district_core(main)
-    bare_main = word is None
     cores.add(core)
-    if not bare_main or main not in taken:
+    if word is not None or (main not in taken and not _is_code(name)):
         put(main, KIND_NAME)
     for alias in aliases:
         norm = normalize(alias)
@@ -114,8 +122,6 @@ def admin2_names(
             put(f"{c} {w}", KIND_VARIANT)
             for short in abbr.get(w, ()):
                 put(f"{c} {short}", KIND_VARIANT)
-        if c not in taken:
-            put(c, KIND_VARIANT)
     out.pop("", None)
     return out
 
