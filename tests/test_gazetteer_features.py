@@ -185,6 +185,13 @@ def test_curated_alternates_find_their_place(gazetteer_store, query, name):
     assert found[0].place.name == name and found[0].match == "alternate"
 
 
+def test_country_filter_keeps_a_river_of_that_country(gazetteer_store):
+    river = gazetteer_store.candidates("Dnieper", country_codes=["UA"])[0].place
+    assert (river.name, river.feature) == ("Dnipro River", "natural")
+    shared = gazetteer_store.candidates("Black Sea", country_codes=["UA"], fuzzy=False)
+    assert shared == []  # a sea shared by six countries belongs to none of them
+
+
 def test_bare_river_name_that_is_a_city_stays_the_city(gazetteer_store):
     # "Dnipro" alone is the city; the river needs "river" or "Dnieper".
     best = gazetteer_store.candidates("Dnipro")[0].place
