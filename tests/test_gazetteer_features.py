@@ -223,6 +223,14 @@ def test_a_district_never_shadows_its_town(gazetteer_store, town, cc):
     assert (best.name, best.feature) == (town, "city")
 
 
+@pytest.mark.parametrize("county", ["Kent", "Norfolk", "Hampshire"])
+def test_bare_county_name_is_kept_where_no_town_of_its_country_has_it(
+        gazetteer_store, county):
+    # "Kent" has towns in the US, not in Britain: the English county keeps it
+    best = gazetteer_store.candidates(county, country_codes=["GB"])[0].place
+    assert (best.name, best.feature) == (county, "admin2")
+
+
 def test_cldr_macroregion_is_placed_among_its_countries(gazetteer_store):
     sea = gazetteer_store.candidates("Southeast Asia")[0].place
     assert sea.feature == "region" and sea.population > 500_000_000

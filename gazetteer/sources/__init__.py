@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
@@ -66,9 +66,16 @@ class Inputs:
     city_admin1: dict[tuple[str, str], str] = field(default_factory=dict)
     #: ISO 3166-2 code -> population of the region (set by ``admin1``).
     admin1_population: dict[str, int] = field(default_factory=dict)
-    #: Every normalised name of a town, region or country (set as they are made);
-    #: districts use it to keep bare names that are not already a town's.
+    #: Normalised names of countries, regions, natural features and
+    #: macro-regions made so far (macro-regions skip a name already taken).
     taken: set[str] = field(default_factory=set)
+    #: Country code -> normalised names of its towns, regions and the country
+    #: itself: a district keeps a bare name only if no such place has it.
+    local_names: dict[str, set[str]] = field(default_factory=dict)
+
+    def claim(self, country_code: str, names: Iterable[str]) -> None:
+        """Record names of a town, region or country of ``country_code``."""
+        self.local_names.setdefault(country_code, set()).update(names)
 
 
 def load_inputs() -> Inputs:

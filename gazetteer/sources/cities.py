@@ -44,6 +44,6 @@ def city_rows(inputs: Inputs, *, progress: bool = False) -> Iterator[Row]:
         place = Place(c["geonameid"], c["name"], lat, lon, cc, admin1, "city", pop)
         cap = c["geonameid"] in inputs.capitals
         names = city_names(c, cc)
-        inputs.taken.update(names)
+        inputs.claim(cc, names)
         yield place, names, importance("city", pop, capital=cap), None
 

@@ -72,6 +72,7 @@ def country_rows(inputs: Inputs) -> Iterator[Row]:
         inputs.country_population[cc] = pop
         inputs.country_points[cc] = (lat, lon)
         inputs.taken.update(names)
+        inputs.claim(cc, names)
         gid = info["geonameid"]
         place = Place(gid, info["name"], lat, lon, cc, None, "country", pop)
         yield place, names, importance("country", pop), cc
