@@ -14,10 +14,10 @@ from typing import Literal, get_args
 from gazetteer.records import Feature, Place
 
 __all__ = [
-    "ACLED_GEO_PRECISION",
     "EVENT_TYPES",
     "FEATURES",
     "FEATURE_RANK",
+    "GEO_PRECISION",
     "PRECISIONS",
     "PRECISION_OF",
     "PRECISION_RANK",
@@ -32,7 +32,7 @@ __all__ = [
     "Qualifier",
     "Role",
     "Toll",
-    "acled_geo_precision",
+    "geo_precision_of",
     "precision_of",
 ]
 
@@ -69,16 +69,13 @@ PRECISION_OF: dict[Feature, Precision] = {
 #: Order of precisions (finest first), for picking the most precise record.
 PRECISION_RANK: dict[Precision, int] = {p: i for i, p in enumerate(PRECISIONS)}
 #: ACLED's ``geo_precision`` for a place of each feature: 1 a named town,
-#: 2 near a town or part of a region (a district), 3 a region or larger.
-ACLED_GEO_PRECISION: dict[Feature, int] = {
+#: 2 near a town or part of a region (a district), 3 a region or larger (a
+#: sea, river or mountain range named alone gives no town either).  The CSV
+#: writer (``geomap.outputs.tables``) reads this table.
+GEO_PRECISION: dict[Feature, int] = {
     "city": 1, "admin2": 2, "admin1": 3, "region": 3, "natural": 3,
     "country": 3, "continent": 3,
 }
-_GEO_PRECISION_OF: dict[Precision, int] = {
-    PRECISION_OF[f]: ACLED_GEO_PRECISION[f] for f in FEATURES
-}
-
-
 def precision_of(place: Place | None) -> Precision | None:
     """Geographic precision implied by a place's feature (``city`` -> ``point``).
 
@@ -90,15 +87,16 @@ def precision_of(place: Place | None) -> Precision | None:
     return None if place is None else PRECISION_OF[place.feature]
 
 
-def acled_geo_precision(precision: str | None) -> int | None:
-    """ACLED ``geo_precision`` (1 town, 2 district, 3 region or larger) of a precision.
+def geo_precision_of(place: Place | None) -> int | None:
+    """ACLED ``geo_precision`` of a place (1 town, 2 district, 3 region or larger).
 
-    >>> [acled_geo_precision(p) for p in PRECISIONS]
-    [1, 2, 3, 3, 3, 3]
-    >>> acled_geo_precision(None) is None, acled_geo_precision("nowhere") is None
-    (True, True)
+    >>> raion = Place(1, "Pokrovsk Raion", 48.2, 37.3, "UA", None, "admin2")
+    >>> geo_precision_of(raion)
+    2
+    >>> geo_precision_of(None) is None
+    True
     """
-    return _GEO_PRECISION_OF.get(precision)  # type: ignore[arg-type]
+    return None if place is None else GEO_PRECISION[place.feature]
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,11 +22,11 @@ from gazetteer.normalize import normalize
 from gazetteer.sources.admin2 import admin2_names, district_core
 from geomap import cli
 from geomap.models import (
-    ACLED_GEO_PRECISION,
     FEATURE_RANK,
     FEATURES,
+    GEO_PRECISION,
     PRECISION_OF,
-    acled_geo_precision,
+    geo_precision_of,
     precision_of,
 )
 
@@ -249,7 +249,7 @@ def test_kinds_recorded_in_store_info(gazetteer_store):
 def test_vocabulary_covers_every_feature():
     assert FEATURES == ("city", "admin2", "admin1", "region", "natural", "country",
                         "continent")
-    assert set(FEATURE_RANK) == set(PRECISION_OF) == set(ACLED_GEO_PRECISION) == set(
+    assert set(FEATURE_RANK) == set(PRECISION_OF) == set(GEO_PRECISION) == set(
         FEATURES)
     ranks = [FEATURE_RANK[f] for f in FEATURES]
     assert ranks == sorted(ranks)
@@ -265,7 +265,7 @@ def test_precision_and_acled_code_follow_the_feature(feature, precision, geo):
 
     place = Place(1, "x", 0.0, 0.0, "", None, feature)
     assert precision_of(place) == precision
-    assert acled_geo_precision(precision) == geo == ACLED_GEO_PRECISION[feature]
+    assert geo_precision_of(place) == geo == GEO_PRECISION[feature]
 
 
 def test_district_core_and_names():

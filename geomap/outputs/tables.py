@@ -22,11 +22,9 @@ The CSV follows ACLED's column names so that ACLED workflows can read it:
 ``latitude``, ``longitude``
     WGS84 decimal degrees, 6 decimals.
 ``geo_precision``
-    ACLED's codes, from ``geomap.models.ACLED_GEO_PRECISION``: ``1`` when the
-    place is a town or city (our ``point``); ``2`` for a district (``admin2``:
-    part of a region, near its towns); ``3`` when only a larger area is known:
-    ``admin1``, ``region`` (macro-regions, rivers, seas), ``country`` and
-    ``continent`` (ACLED has no coarser code); empty when unknown.
+    ACLED's codes: ``1`` when the place is a town or city (our ``point``);
+    ``3`` when only a larger region is known, which covers our ``admin1``
+    and ``country`` precisions (ACLED has no coarser code); empty when unknown.
 ``fatalities``
     ``killed`` as an integer; ``0`` when the text gives no number, as ACLED
     codes unknown fatalities. A qualified figure ("at least 12") gives its
@@ -54,7 +52,6 @@ from shapely.geometry import Point
 
 from geomap.errors import OutputError
 from geomap.models import Incident, Mention
-from geomap.models import acled_geo_precision as _geo_precision
 from geomap.outputs.atomic import atomic_path, atomic_write
 from geomap.outputs.geojson import incidents_geojson, places_geojson, write_geojson
 from geomap.outputs.records import (
@@ -97,6 +94,7 @@ _ACLED_EVENT_TYPE = {
     "clash": "Battles",
     "shooting": "Violence against civilians",
 }
+_ACLED_PRECISION = {"point": 1, "admin1": 3, "country": 3}
 # ACLED's spellings where they differ from pycountry's common names.
 _ACLED_COUNTRY = {
     "RU": "Russia", "CD": "Democratic Republic of Congo", "CG": "Republic of Congo",
@@ -128,12 +126,12 @@ def acled_country(code: str | None) -> str | None:
 
 
 def acled_geo_precision(precision: str | None) -> int | None:
-    """ACLED ``geo_precision`` for our precision (1 town, 2 district, 3 larger).
+    """ACLED ``geo_precision`` for our precision (1 town, 3 larger region).
 
-    >>> [acled_geo_precision(p) for p in ("point", "admin2", "admin1", "country", None)]
-    [1, 2, 3, 3, None]
+    >>> [acled_geo_precision(p) for p in ("point", "admin1", "country", None)]
+    [1, 3, 3, None]
     """
-    return _geo_precision(precision)
+    return _ACLED_PRECISION.get(precision or "")
 
 
 def _frame(records: list[dict[str, Any]], fields: Sequence[str]) -> gpd.GeoDataFrame:
