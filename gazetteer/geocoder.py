@@ -32,13 +32,16 @@ def address_of(place: Place) -> str:
     'Paris, Île-de-France, FR'
     >>> address_of(Place(2, "Ukraine", 49.0, 32.0, "UA", None, "country"))
     'Ukraine'
+    >>> address_of(Place(-3, "Black Sea", 43.4, 34.0, "", None, "natural"))
+    'Black Sea'
     """
-    if place.feature == "country":
+    if place.feature in ("country", "continent"):
         return place.name
     parts = [place.name]
     if place.admin1 and place.admin1 != place.name:
         parts.append(place.admin1)
-    parts.append(place.country_code)
+    if place.country_code:
+        parts.append(place.country_code)
     return ", ".join(parts)
 
 

@@ -3,13 +3,19 @@
 ``allCountries.zip`` (or any per-country ``XX.zip`` / ``.txt``) is streamed
 line by line, never loaded whole; ``admin1CodesASCII.txt`` names the
 first-level regions.  Populated places (feature class P) become cities,
-``A.ADM1`` rows regions and ``A.PCL*`` rows countries.  Malformed rows and rows
-with impossible coordinates are skipped and counted.
+``A.ADM1`` rows regions, ``A.PCL*`` rows countries, and the feature codes
+listed in ``gazetteer/data/import_features.json`` districts (``A.ADM2``),
+natural features (seas, straits, major rivers and lakes, mountain ranges),
+regions (``L.RGN``) and continents, when they have enough alternate names to
+be well known.  Malformed rows and rows with impossible coordinates are
+skipped and counted.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import json
 import logging
 import re
 import time
@@ -20,7 +26,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from gazetteer.build import COUNTRY_ALIASES, _city_names
 from gazetteer.demonyms import derive_demonyms
 from gazetteer.errors import GazetteerError
 from gazetteer.normalize import normalize
@@ -34,6 +39,10 @@ from gazetteer.schema import (
     StoreWriter,
     importance,
 )
+from gazetteer.sources import data_file
+from gazetteer.sources.admin2 import admin2_names
+from gazetteer.sources.cities import city_names as _city_names
+from gazetteer.sources.countries import country_aliases
 
 __all__ = ["import_geonames", "read_admin1_codes"]
 
@@ -66,6 +75,46 @@ def _open_text(path: Path) -> Iterator[io.TextIOBase]:
         raise GazetteerError(f"cannot read {path}: {err.strerror or err}") from err
     except zipfile.BadZipFile as err:
         raise GazetteerError(f"cannot read {path}: {err}") from err
+
+
+@functools.cache
+def _kept_codes() -> dict[str, tuple[str, int]]:
+    """"CLASS.CODE" -> (feature, minimum number of alternate names)."""
+    raw = json.loads(data_file("import_features.json").read_text(encoding="utf-8"))
+    codes = raw["codes"]
+    return {k: (v["feature"], int(v["min_alternates"])) for k, v in codes.items()}
+
+
+class _Everything:
+    """A set that contains every name: no bare district core is free to take."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def _other_place(
+    gid: int, parts: list[str], lat: float, lon: float, pop: int, alts: list[str]
+) -> tuple[Place, dict[str, int], float, str | None] | None:
+    """A district, natural feature, region or continent row, or None to skip."""
+    kept = _kept_codes().get(f"{parts[6]}.{parts[7]}")
+    if kept is None or len(alts) < kept[1]:
+        return None
+    feature, _ = kept
+    cc = parts[8].upper() if len(parts[8]) == 2 else ""
+    if feature == "admin2":
+        names = admin2_names(parts[1], [parts[2], *alts], cc, "", _Everything())
+        place = Place(gid, parts[1], lat, lon, cc, f"{cc}.{parts[10]}", "admin2", pop)
+        return place, names, importance("admin2", pop), None
+    names = {normalize(parts[1]): KIND_NAME}
+    for alt in [parts[2], *alts]:
+        if len(alt) <= 4 and alt.isupper():
+            continue  # codes, not names
+        names.setdefault(normalize(alt), KIND_ALTERNATE)
+    names.pop("", None)
+    if feature == "continent":
+        cc = ""
+    place = Place(gid, parts[1], lat, lon, cc, None, feature, pop)  # type: ignore[arg-type]
+    return place, names, importance(feature, pop), None
 
 
 def read_admin1_codes(path: Path) -> dict[str, tuple[str, str, int]]:
@@ -169,12 +218,16 @@ def import_geonames(
                 names = {normalize(parts[1]): KIND_NAME}
                 for alt in [parts[2], *alts]:
                     names.setdefault(normalize(alt), KIND_ALTERNATE)
-                for alias in COUNTRY_ALIASES.get(cc, ()):
+                for alias in country_aliases().get(cc, ()):
                     names.setdefault(normalize(alias), KIND_VARIANT)
                 names.pop("", None)
                 place = Place(gid, parts[1], lat, lon, cc, None, "country", pop)
                 writer.add(place, names, weight=importance("country", pop), code=cc)
-                countries.append((cc, [parts[1], *COUNTRY_ALIASES.get(cc, ())], pop))
+                countries.append((cc, [parts[1], *country_aliases().get(cc, ())], pop))
+            else:
+                other = _other_place(gid, parts, lat, lon, pop, alts)
+                if other is not None:
+                    writer.add(other[0], other[1], weight=other[2], code=other[3])
         if good == 0:
             raise GazetteerError(
                 f"{src}: not a GeoNames dump (no valid row among "

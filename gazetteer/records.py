@@ -10,13 +10,23 @@ from typing import Literal
 
 __all__ = ["Candidate", "Feature", "MatchKind", "Place"]
 
-Feature = Literal["city", "admin1", "country"]
+#: Kinds of place, finest first.  The vocabulary derived from it (order,
+#: precision, ACLED geo_precision) lives in ``geomap.models``; it is defined
+#: here because the gazetteer sits below ``geomap`` and must not import it.
+Feature = Literal[
+    "city", "admin2", "admin1", "region", "natural", "country", "continent"
+]
 MatchKind = Literal["name", "alternate", "variant", "fuzzy"]
 
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """One gazetteer entry: a populated place, a first-level region or a country.
+    """One gazetteer entry: a town, a district, a region, a country, a sea...
+
+    ``feature`` is ``city`` (populated place), ``admin2`` (district, raion,
+    county), ``admin1`` (first-level region), ``region`` (macro-region or
+    disputed territory: Donbas, Kashmir, the Middle East), ``natural`` (river,
+    sea, strait, mountain range), ``country`` or ``continent``.
 
     ``geonameid`` is the GeoNames id; entries that come from a source without
     GeoNames ids (some first-level regions) carry a negative synthetic id, which

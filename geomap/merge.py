@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from geomap.geo import haversine_km
-from geomap.models import Incident, Place
+from geomap.models import PRECISION_RANK, Incident, Place
 
 __all__ = ["merge_incidents", "types_compatible"]
 
@@ -28,7 +28,7 @@ _EXPLOSIVE = frozenset({"airstrike", "missile", "shelling", "drone", "explosion"
                         "bombing"})
 _ARMED = frozenset({"shooting", "clash", "bombing", "explosion"})
 _WILDCARD = frozenset({"other", "explosion"})
-_PRECISION_RANK = {"point": 0, "admin1": 1, "country": 2, None: 3}
+_PRECISION_RANK = {**PRECISION_RANK, None: len(PRECISION_RANK)}
 _QUALIFIER_RANK = {"exact": 0, "at_least": 1, "approx": 2, None: 3}
 
 

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from gazetteer.records import Feature, Place
 
 __all__ = [
+    "EVENT_TYPES",
+    "FEATURES",
+    "FEATURE_RANK",
+    "GEO_PRECISION",
+    "PRECISIONS",
+    "PRECISION_OF",
+    "PRECISION_RANK",
     "Article",
     "ArticleResult",
     "EventType",
+    "Feature",
     "Incident",
     "Mention",
     "Place",
@@ -24,10 +32,11 @@ __all__ = [
     "Qualifier",
     "Role",
     "Toll",
-    "EVENT_TYPES",
+    "geo_precision_of",
+    "precision_of",
 ]
 
-Precision = Literal["point", "admin1", "country"]
+Precision = Literal["point", "admin2", "admin1", "region", "country", "continent"]
 Qualifier = Literal["exact", "at_least", "approx"]
 Role = Literal["literal", "metonymic"]
 EventType = Literal[
@@ -39,14 +48,55 @@ EVENT_TYPES: tuple[str, ...] = (
     "shooting", "clash", "bombing", "other",
 )
 
-_PRECISION: dict[Feature, Precision] = {
-    "city": "point", "admin1": "admin1", "country": "country",
+# -- the vocabulary of kinds of place (the one place for it) ------------------
+
+#: Every ``Place.feature`` value, finest first (the Literal is declared in
+#: ``gazetteer.records``, which cannot import this package).
+FEATURES: tuple[Feature, ...] = get_args(Feature)
+#: Every precision value, finest first.
+PRECISIONS: tuple[Precision, ...] = get_args(Precision)
+#: Size order of features: a smaller rank is a finer place.  Rivers, seas and
+#: mountain ranges rank with macro-regions: they cover a region, not a point.
+FEATURE_RANK: dict[Feature, int] = {
+    "city": 0, "admin2": 1, "admin1": 2, "region": 3, "natural": 3,
+    "country": 4, "continent": 5,
 }
-
-
+#: Precision of a place of each feature.
+PRECISION_OF: dict[Feature, Precision] = {
+    "city": "point", "admin2": "admin2", "admin1": "admin1", "region": "region",
+    "natural": "region", "country": "country", "continent": "continent",
+}
+#: Order of precisions (finest first), for picking the most precise record.
+PRECISION_RANK: dict[Precision, int] = {p: i for i, p in enumerate(PRECISIONS)}
+#: ACLED's ``geo_precision`` for a place of each feature: 1 a named town,
+#: 2 near a town or part of a region (a district), 3 a region or larger (a
+#: sea, river or mountain range named alone gives no town either).  The CSV
+#: writer (``geomap.outputs.tables``) reads this table.
+GEO_PRECISION: dict[Feature, int] = {
+    "city": 1, "admin2": 2, "admin1": 3, "region": 3, "natural": 3,
+    "country": 3, "continent": 3,
+}
 def precision_of(place: Place | None) -> Precision | None:
-    """Geographic precision implied by a place's feature (``city`` -> ``point``)."""
-    return None if place is None else _PRECISION[place.feature]
+    """Geographic precision implied by a place's feature (``city`` -> ``point``).
+
+    >>> precision_of(Place(1, "Crimea", 45.3, 34.4, "UA", None, "region"))
+    'region'
+    >>> precision_of(None) is None
+    True
+    """
+    return None if place is None else PRECISION_OF[place.feature]
+
+
+def geo_precision_of(place: Place | None) -> int | None:
+    """ACLED ``geo_precision`` of a place (1 town, 2 district, 3 region or larger).
+
+    >>> raion = Place(1, "Pokrovsk Raion", 48.2, 37.3, "UA", None, "admin2")
+    >>> geo_precision_of(raion)
+    2
+    >>> geo_precision_of(None) is None
+    True
+    """
+    return None if place is None else GEO_PRECISION[place.feature]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +129,7 @@ class Mention:
 
     @property
     def precision(self) -> Precision | None:
-        """``point`` | ``admin1`` | ``country`` from the resolved place."""
+        """The precision (``PRECISIONS``) of the resolved place, from its feature."""
         return precision_of(self.place)
 
 

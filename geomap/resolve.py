@@ -77,6 +77,9 @@ INSTITUTION_NOUNS = frozenset({
 CITY_WORDS = frozenset({"city", "town", "village", "port", "capital", "suburb",
                         "settlement", "hamlet", "municipality", "township"})
 _COUNTY_WORDS = frozenset({"county", "parish", "borough", "co"})
+#: Features placed at a point for the distance features: towns and districts
+#: (districts were stored as towns before the gazetteer had admin2).
+_POINT_FEATURES = frozenset({"city", "admin2"})
 _LIMIT = 40
 
 
@@ -156,8 +159,10 @@ def _occurrences(doc: Doc) -> list[_Occurrence]:
 
 
 def _is_county(place: Place) -> bool:
-    return place.feature == "city" and place.geonameid < 0 and \
-        normalize(place.name).rpartition(" ")[2] in _COUNTY_WORDS
+    # districts are feature admin2 since the gazetteer has them (build 8)
+    return place.feature == "admin2" or (
+        place.feature == "city" and place.geonameid < 0
+        and normalize(place.name).rpartition(" ")[2] in _COUNTY_WORDS)
 
 
 def _qualifies(place: Place, qual: list[Candidate]) -> bool:
@@ -282,7 +287,7 @@ def candidate_features(
     if keys:
         blat = np.array([best[k].lat for k in keys])
         blon = np.array([best[k].lon for k in keys])
-        bpoint = np.array([best[k].feature == "city" for k in keys])
+        bpoint = np.array([best[k].feature in _POINT_FEATURES for k in keys])
     # Pass two: context features against the other forms' likely places.
     for g in groups:
         if not g.candidates:
@@ -321,7 +326,8 @@ def candidate_features(
                 clat = np.array([c.place.lat for c in g.candidates])
                 clon = np.array([c.place.lon for c in g.candidates])
                 d = _haversine_matrix(clat, clon, blat[others], blon[others]).min(axis=1)
-                is_city = np.array([c.place.feature == "city" for c in g.candidates])
+                is_city = np.array([c.place.feature in _POINT_FEATURES
+                                    for c in g.candidates])
                 x[:, _F["near_50km"]] = (d < 50) & is_city
                 x[:, _F["near_300km"]] = (d < 300) & is_city
                 x[:, _F["log_distance"]] = np.log10(1.0 + d) * is_city

@@ -249,3 +249,51 @@ def test_import_unreadable_files(tmp_path, dump):
         import_geonames(tmp_path / "missing.zip", codes, tmp_path / "c.sqlite")
     assert not (tmp_path / "a.sqlite").exists()
     assert not list(tmp_path.glob("*.tmp-*"))
+
+
+def _geo(gid, name, alts, lat, lon, fclass, fcode, cc="", admin1="", pop=0):
+    return row(gid, name, name, ",".join(alts), lat, lon, fclass, fcode, cc, "",
+               admin1, "", "", "", pop, "", "", "Europe/Kyiv", "2023-01-01")
+
+
+RIVER_NAMES = ["Dnieper", "Dnepr", "Dnipro", "Borysthenes", "Dniapro", "Dniepr",
+               "Dnjepr", "Dnyapro", "Dněpr", "Днепр", "Дніпро"]
+MORE_ROWS = [
+    _geo(704417, "Pokrovsk Raion", ["Pokrovskyi raion", "Покровський район"],
+         48.23, 37.34, "A", "ADM2", "UA", "05"),
+    _geo(709717, "Pokrovsk", ["Pokrovs'k", "Krasnoarmiisk"], 48.28, 37.18,
+         "P", "PPL", "UA", "05", 60127),
+    _geo(630673, "Black Sea", ["Chornoye More", "Karadeniz", "Mer Noire"],
+         43.0, 35.0, "H", "SEA"),
+    _geo(703455, "Dnieper River", RIVER_NAMES, 46.6, 32.6, "H", "STM", "UA"),
+    _geo(703456, "Creek Nobody Knows", [], 48.0, 30.0, "H", "STM", "UA"),
+    _geo(8378479, "Donbas", ["Donbass", "Donets Basin", "Donbasu"], 48.2, 38.5,
+         "L", "RGN", "UA"),
+    _geo(6255148, "Europe", ["Europa", "Evropa"], 48.69, 9.14, "L", "CONT",
+         "", "", 741000000),
+]
+MORE_ADMIN1 = "UA.05\tDonetsk\tDonetsk\t709716\n"
+
+
+def test_import_keeps_districts_natural_features_regions_continents(tmp_path):
+    src = tmp_path / "more.txt"
+    src.write_text("\n".join(MORE_ROWS) + "\n", encoding="utf-8")
+    codes = tmp_path / "admin1CodesASCII.txt"
+    codes.write_text(MORE_ADMIN1, encoding="utf-8")
+    out = import_geonames(src, codes, tmp_path / "more.sqlite")
+    with Gazetteer.open(out, build=False) as gaz:
+        assert gaz.info()["counts"] == {"admin1": 1, "admin2": 1, "city": 1,
+                                        "continent": 1, "natural": 2, "region": 1}
+        raion = gaz.candidates("Pokrovsk district")[0].place
+        assert (raion.geonameid, raion.feature, raion.admin1) == (
+            704417, "admin2", "Donetsk")  # the imported region name
+        town = gaz.candidates("Pokrovsk")[0].place  # the district never takes it
+        assert (town.geonameid, town.feature) == (709717, "city")
+        assert gaz.candidates("Black Sea")[0].place.feature == "natural"
+        river = gaz.candidates("Dnieper")[0].place
+        assert (river.geonameid, river.feature, river.country_code) == (
+            703455, "natural", "UA")
+        assert gaz.candidates("Creek Nobody Knows", fuzzy=False) == []  # not known
+        assert gaz.candidates("Donbass")[0].place.feature == "region"
+        europe = gaz.candidates("Europe")[0].place
+        assert (europe.feature, europe.country_code) == ("continent", "")
