@@ -92,7 +92,7 @@ def test_geo_precision_for_a_town(quote, code):
 
 
 @pytest.mark.parametrize(("feature", "code"), [
-    ("city", 1), ("admin2", 2), ("natural", 2), ("admin1", 3), ("region", 3),
+    ("city", 1), ("admin2", 2), ("natural", 3), ("admin1", 3), ("region", 3),
     ("country", 3), ("continent", 3),
 ])
 def test_geo_precision_by_feature(feature, code):

@@ -28,7 +28,7 @@ import pycountry
 from shapely.geometry import Point
 
 from geomap.errors import OutputError
-from geomap.models import Incident, Mention
+from geomap.models import GEO_PRECISION, Incident, Mention
 from geomap.nlp import lexicon
 from geomap.outputs.atomic import atomic_path, atomic_write
 from geomap.outputs.geojson import incidents_geojson, places_geojson, write_geojson
@@ -92,11 +92,6 @@ _ACLED_SUB_EVENT = {
     "clash": "Armed clash",
     "shooting": "Attack",
 }
-# geo_precision per place feature: 1 the town itself, 2 part of a region or
-# near a town (second-level regions, natural features), 3 a region or larger.
-# A table GEO_PRECISION in geomap.models, when there is one, takes precedence.
-_GEO_PRECISION = {"city": 1, "admin2": 2, "natural": 2, "admin1": 3,
-                  "region": 3, "country": 3, "continent": 3}
 # ACLED's spellings where they differ from pycountry's common names.
 _ACLED_COUNTRY = {
     "RU": "Russia", "CD": "Democratic Republic of Congo", "CG": "Republic of Congo",
@@ -127,12 +122,6 @@ def acled_country(code: str | None) -> str | None:
     return getattr(country, "common_name", None) or country.name
 
 
-def _geo_precision_table() -> dict[str, int]:
-    from geomap import models
-
-    return {**_GEO_PRECISION, **getattr(models, "GEO_PRECISION", {})}
-
-
 @cache
 def _near_pattern() -> re.Pattern[str]:
     words = sorted(lexicon.load("nearness"), key=len, reverse=True)
@@ -144,8 +133,8 @@ def acled_geo_precision(incident: Incident) -> int | None:
     """ACLED ``geo_precision``: 1 the named town, 2 near a town or part of a
     region, 3 a region or larger; None without a place.
 
-    The place's feature decides (``city`` 1, ``admin2``/``natural`` 2,
-    ``admin1``/``region``/``country``/``continent`` 3); a town the quote puts
+    The place's feature decides through ``geomap.models.GEO_PRECISION``
+    (``city`` 1, ``admin2`` 2, larger areas and natural features 3); a town the quote puts
     an event *near* ("near X", "outside X", "10 km from X"; lexicon
     ``nearness``) is 2.
 
@@ -161,7 +150,7 @@ def acled_geo_precision(incident: Incident) -> int | None:
     """
     if incident.place is None:
         return None
-    code = _geo_precision_table().get(incident.place.feature)
+    code = GEO_PRECISION.get(incident.place.feature)
     if code == 1 and incident.location:
         pattern = _near_pattern()
         at = incident.quote.find(incident.location)
