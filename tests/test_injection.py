@@ -113,13 +113,17 @@ def test_browser_runs_no_payload_and_shows_text(hostile_map):
             assert page.title() == PAYLOAD
             assert page.locator(".gm-title-text").inner_text() == PAYLOAD
             popup = s.click_incident("inj-1")
-            assert s.field(popup, "location") == "Kharkiv"
-            assert s.field(popup, "place").startswith(PAYLOAD + "Kharkiv, " + IMG)
+            # the gazetteer's (hostile) name heads; the text's spelling beneath
+            assert s.field(popup, "place_name") == PAYLOAD + "Kharkiv"
+            assert s.field(popup, "location") == "\u00abKharkiv\u00bb"
+            assert s.field(popup, "place").startswith(IMG + "Kharkiv Oblast, ")
             assert PAYLOAD in s.field(popup, "quote")
-            assert s.field(popup, "source") == f"Source: {JS_URL}"
+            assert s.field(popup, "title") == PAYLOAD  # the article's title
+            assert s.field(popup, "source") == JS_URL
             assert popup.locator("a").count() == 0  # javascript: is not a link
             popup = s.click_incident("inj-2")
-            links = popup.locator('[data-field="source"] a')
+            assert s.field(popup, "title") == "plain"
+            links = popup.locator('a[data-field="source"]')
             assert links.count() == 1
             from urllib.parse import unquote
 
