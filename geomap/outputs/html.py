@@ -278,8 +278,9 @@ def _country_name(code: str | None) -> str | None:
     return getattr(country, "common_name", None) or country.name
 
 
-def _finite(*values: float) -> bool:
-    return all(isinstance(v, int | float) and math.isfinite(v) for v in values)
+def _finite(lat: float, lon: float) -> bool:
+    return (isinstance(lat, int | float) and isinstance(lon, int | float)
+            and math.isfinite(lat) and math.isfinite(lon))
 
 
 _MD_HEADING = re.compile(r"\A {0,3}#{1,6}(\s|\Z)")
@@ -312,6 +313,8 @@ def clean_quote(quote: str, titles: Iterable[str] = ()) -> str:
     >>> clean_quote("Two died.", ["Two died."])
     'Two died.'
     """
+    if "\n" not in quote and "#" not in quote[:7]:
+        return quote  # one line, no heading: the usual case, kept fast
     wanted = {_norm_line(t) for t in titles if t}
     lines = quote.split("\n")
     while len(lines) > 1:
@@ -335,7 +338,7 @@ def clean_quote(quote: str, titles: Iterable[str] = ()) -> str:
 
 def _same_name(a: str | None, b: str | None) -> bool:
     """Whether two spellings differ only in case and spacing."""
-    return _norm_line(a or "") == _norm_line(b or "")
+    return a == b or _norm_line(a or "") == _norm_line(b or "")
 
 
 def _titles(
