@@ -130,6 +130,12 @@ def test_browser_runs_no_payload_and_shows_text(hostile_map):
             href = links.get_attribute("href")
             assert href.startswith("https://") and unquote(href) == ODD_URL
             assert links.inner_text() == ODD_URL
+            # the hostile gazetteer name labels its place on the basemap, as text
+            labels = s.js("""() => {
+                geomap.map.setView([49.98, 36.25], 6, {animate: false});
+                return Array.from(document.querySelectorAll('.gm-label-place'))
+                    .map(e => [e.textContent, e.querySelectorAll('*').length]); }""")
+            assert [PAYLOAD + "Kharkiv", 1] in labels
             page.wait_for_timeout(200)  # an onerror/onload handler would have run
             assert s.js("typeof window.__pwned") == "undefined"
             assert s.js("document.querySelectorAll('img[src=\"x\"], svg[onload]')"
