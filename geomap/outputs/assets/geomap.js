@@ -5,7 +5,9 @@
  * titles, sources) reach the DOM only through textContent; a source becomes a
  * link only when it parses as an http(s) URL. Markers are drawn on canvas, and
  * the cluster and heat layers are built the first time they are switched on, so
- * that a page with 100,000 incidents stays usable.
+ * that a page with 100,000 incidents stays usable. The bundled country outlines
+ * (cut at the antimeridian) and the labels sit under any web tiles, so a page
+ * whose tiles cannot load still shows a map.
  */
 (function () {
   'use strict';
