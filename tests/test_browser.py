@@ -491,7 +491,10 @@ def test_basemap_rings_do_not_wrap_round_the_world(session):
 
 
 @pytest.mark.parametrize(("lat", "lon"), [
-    (50.0, -35.0),    # the North Atlantic, inside Russia's old band
+    # Russia's stitched ring jumped from +180 to -180 at 65.1 and 69.0 N, which
+    # filled the band between them round the world; Fiji's at 16.5 S drew a line
+    (67.0, 0.0),      # the Norwegian Sea, inside Russia's old band
+    (67.0, -25.0),    # the Denmark Strait, same band
     (65.0, -170.0),   # the Bering Strait, east of Chukotka
     (-16.45, -100.0), # the South Pacific, on Fiji's old line
     (-16.45, 60.0),   # the Indian Ocean, same line
