@@ -331,7 +331,8 @@ def test_online_tiles_are_drawn_over_the_outline_basemap():
     assert "L.tileLayer" in page  # in Leaflet's tilePane (z-index 200)
     js = maphtml._asset("geomap.js")
     assert "addPane(map, 'geomapBase', 150)" in js
-    assert "addPane(map, 'geomapLabels', 160)" in js
+    assert "addPane(map, 'geomapLabels', 160)" in js  # country names
+    assert "addPane(map, 'geomapPlaceLabels', 420)" in js  # over the circles
 
 
 def test_offline_basemap_is_natural_earth_countries():

@@ -591,8 +591,9 @@
   /* Labels: country names (at their landmass's pole of inaccessibility, from a
    * zoom where they fit) and the names of the places that carry incidents
    * (largest tolls first). Each view shows those that fit without overlapping,
-   * in priority order, as DOM text (textContent) in a pane under the tiles, so
-   * an online map shows them only where the tiles are missing. */
+   * in priority order, as DOM text (textContent). Country names sit in a pane
+   * under the tiles (an online map shows its own, unless the tiles are
+   * missing); place names above the incident circles, in every mode. */
   var MAX_LABELS = 250;
   var LabelLayer = L.Layer.extend({
     initialize: function (items, options) {
@@ -602,7 +603,10 @@
     },
 
     onAdd: function (map) {
-      this._box = L.DomUtil.create('div', 'geomap-labels', map.getPane(this.options.pane));
+      this._boxes = {
+        country: L.DomUtil.create('div', 'geomap-labels', map.getPane(this.options.pane)),
+        place: L.DomUtil.create('div', 'geomap-labels', map.getPane(this.options.placePane))
+      };
       map.on('zoomstart', this._hide, this);
       map.on('moveend', this._draw, this);
       this._draw();
@@ -611,17 +615,22 @@
     onRemove: function (map) {
       map.off('zoomstart', this._hide, this);
       map.off('moveend', this._draw, this);
-      L.DomUtil.remove(this._box);
+      L.DomUtil.remove(this._boxes.country);
+      L.DomUtil.remove(this._boxes.place);
       this.shown = 0;
     },
 
-    _hide: function () { this._box.style.display = 'none'; },
+    _hide: function () {
+      this._boxes.country.style.display = this._boxes.place.style.display = 'none';
+    },
 
     _draw: function () {
       var map = this._map, zoom = map.getZoom(), size = map.getSize();
-      var box = this._box, placed = [], shown = 0;
-      while (box.firstChild) { box.removeChild(box.firstChild); }
-      box.style.display = '';
+      var boxes = this._boxes, placed = [], shown = 0;
+      [boxes.country, boxes.place].forEach(function (box) {
+        while (box.firstChild) { box.removeChild(box.firstChild); }
+        box.style.display = '';
+      });
       for (var i = 0; i < this._items.length && shown < MAX_LABELS; i++) {
         var it = this._items[i];
         if (zoom < it.minZoom) { continue; }
@@ -641,7 +650,7 @@
         node.setAttribute('data-label', it.kind);
         node.appendChild(el('span', null, it.text));
         L.DomUtil.setPosition(node, map.latLngToLayerPoint([it.lat, it.lon]));
-        box.appendChild(node);
+        boxes[it.kind].appendChild(node);
         shown++;
       }
       this.shown = shown;
@@ -674,7 +683,9 @@
 
     var base = baseId ? basemap(map, baseId) : null;
     addPane(map, 'geomapLabels', 160);
-    var labels = new LabelLayer(labelItems(D), {pane: 'geomapLabels'}).addTo(map);
+    addPane(map, 'geomapPlaceLabels', 420);
+    var labels = new LabelLayer(labelItems(D), {pane: 'geomapLabels',
+      placePane: 'geomapPlaceLabels'}).addTo(map);
     timings.basemap = now();
     if (map.attributionControl) {
       map.attributionControl.addAttribution(
