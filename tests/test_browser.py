@@ -535,6 +535,26 @@ def test_land_is_still_land(session):
         assert alpha == 255, (lat, lon)
 
 
+def test_land_continues_across_the_antimeridian(session):
+    # a view centred on the antimeridian shows land on both sides of it: Chukotka
+    # east of 180 (its copy at 186 = -174) and Fiji's Taveuni (180.075 = -179.925)
+    for centre, lat, lon in (((66.0, 180.0), 66.0, 186.0),
+                             ((-16.8, 180.0), -16.8178, 180.075)):
+        alpha = session.js("""([centre, lat, lon]) => {
+            const g = window.geomap;
+            g.map.setView(centre, 7, {animate: false});
+            const canvas = g.map.getPane('geomapBase').querySelector('canvas');
+            const box = canvas.getBoundingClientRect();
+            const p = g.map.latLngToContainerPoint([lat, lon]);
+            const mapBox = g.map.getContainer().getBoundingClientRect();
+            const sx = canvas.width / box.width;
+            return canvas.getContext('2d').getImageData(
+                Math.round((mapBox.left + p.x - box.left) * sx),
+                Math.round((mapBox.top + p.y - box.top) * sx), 1, 1).data[3];
+        }""", [list(centre), lat, lon])
+        assert alpha == 255, (lat, lon)
+
+
 def _labels(session, lat, lon, zoom):
     session.js("""([lat, lon, zoom]) => {
         window.geomap.map.setView([lat, lon], zoom, {animate: false}); }""",

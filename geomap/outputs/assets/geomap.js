@@ -571,6 +571,33 @@
     return {type: 'MultiPolygon', coordinates: out};
   }
 
+  /* Land within 30 degrees of the antimeridian, repeated on the other side of it
+   * (fill only: the cut 30 degrees out draws no line), so that a view across
+   * the antimeridian shows Chukotka and Alaska, or Fiji, whole. */
+  var COPY_BAND = 30;
+  function antimeridianCopies(features) {
+    var out = [];
+    features.forEach(function (f) {
+      f.geometry.coordinates.forEach(function (rings) {
+        var lo = Infinity, hi = -Infinity;
+        rings[0].forEach(function (p) { lo = Math.min(lo, p[0]); hi = Math.max(hi, p[0]); });
+        [[180 - COPY_BAND, true, -360], [COPY_BAND - 180, false, 360]].forEach(function (c) {
+          if (c[1] ? hi <= c[0] : lo >= c[0]) { return; }
+          var copy = [];
+          rings.forEach(function (ring) {
+            var piece = clipLon(ring, c[0], c[1]);
+            if (piece.length >= 3) {
+              copy.push(piece.map(function (p) { return [p[0] + c[2], p[1]]; }));
+            }
+          });
+          if (copy.length) { out.push(copy); }
+        });
+      });
+    });
+    return {type: 'Feature', properties: {},
+      geometry: {type: 'MultiPolygon', coordinates: out}};
+  }
+
   function basemap(map, baseId) {
     var node = document.getElementById(baseId);
     if (!node || typeof topojson === 'undefined') { return null; }
@@ -579,13 +606,18 @@
     countries.features.forEach(function (f) { f.geometry = splitPolygons(f.geometry); });
     addPane(map, 'geomapBase', 150);
     map.getContainer().style.background = '#cfe0ea';
-    return L.geoJSON(countries, {
-      pane: 'geomapBase',
-      renderer: L.canvas({pane: 'geomapBase', padding: 0.5}),
-      interactive: false,
+    var renderer = L.canvas({pane: 'geomapBase', padding: 0.5});
+    var fill = L.geoJSON(countries, {
+      pane: 'geomapBase', renderer: renderer, interactive: false,
       attribution: 'Country outlines: Natural Earth (public domain)',
       style: {color: '#8a8a8a', weight: 0.8, fillColor: '#f4f1ea', fillOpacity: 1}
-    }).addTo(map);
+    });
+    var copies = L.geoJSON(antimeridianCopies(countries.features), {
+      pane: 'geomapBase', renderer: renderer, interactive: false,
+      style: {stroke: false, fillColor: '#f4f1ea', fillOpacity: 1}
+    });
+    var group = L.layerGroup([fill, copies]).addTo(map);
+    return {fill: fill, copies: copies, group: group};
   }
 
   /* Labels: country names (at their landmass's pole of inaccessibility, from a
@@ -793,7 +825,7 @@
     overlays['Incident clusters'] = clusters;
     overlays['Heat map (killed + wounded)'] = heat;
     overlays['Places mentioned (' + fmtInt(P.lat.length) + ')'] = places;
-    if (base) { overlays['Country outlines'] = base; }
+    if (base) { overlays['Country outlines'] = base.group; }
     overlays['Labels'] = labels;
     L.control.layers(null, overlays, {collapsed: false, position: 'topright'}).addTo(map);
     titleControl(D, map);
@@ -818,7 +850,7 @@
     }
 
     api.layers = {incidents: incidents, places: places, clusters: clusters, heat: heat,
-      base: base, labels: labels};
+      base: base && base.fill, baseCopies: base && base.copies, labels: labels};
     api.visibleCount = N;
     timings.end = now();
     map.whenReady(function () {
