@@ -573,11 +573,10 @@ class _GeomapLayers(MacroElement):
         """
     )
 
-    def __init__(self, data_json: str, *, offline: bool) -> None:
+    def __init__(self, data_json: str) -> None:
         super().__init__()
         self._name = "GeomapLayers"
         self.data_json = data_json
-        self.offline = offline
         self.data_id = f"geomap-data-{self.get_name()}"
         self.base_id = f"geomap-base-{self.get_name()}"
 
@@ -625,8 +624,9 @@ def to_map(
     mentions : Sequence[Mention]
         Place mentions; aggregated per geonameid into the "places mentioned" layer.
     offline : bool
-        Inline Leaflet and the plugins and draw a bundled country-outline
-        basemap instead of web tiles, so the page needs no network.
+        Leave out the OpenStreetMap tiles, so the page requests nothing. Every
+        page inlines Leaflet, the plugins and the country-outline basemap that
+        the tiles (when present) are drawn over.
     title : str, optional
         Shown on the map and as the page title.
     articles : Iterable[Article]
@@ -669,7 +669,7 @@ def to_map(
     if bounds is not None:
         # Set the view before the layers are added, so that they draw only once.
         m.fit_bounds(bounds, padding=(20, 20), max_zoom=11)
-    m.add_child(_GeomapLayers(embed_json(payload), offline=offline))
+    m.add_child(_GeomapLayers(embed_json(payload)))
     log.debug("map: %d incidents drawn, %d without coordinates, %d places",
               len(payload["inc"]["lat"]), payload["unmapped"],
               len(payload["places"]["lat"]))
