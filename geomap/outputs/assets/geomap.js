@@ -468,18 +468,18 @@
       box.appendChild(input);
       box.appendChild(label);
       box.appendChild(one.label);
-      if (undated) {
-        // Undated incidents have no place on the slider: shown unless unticked.
-        var keep = option('gm-time-undated', 'undated incidents (' + fmtInt(undated) + ')', true);
-        keepUndated = keep.box;
-        box.appendChild(keep.label);
-        keepUndated.addEventListener('change', function () { fire(); });
-      }
       var fire = function () {
         var v = Number(input.value);
         label.textContent = v >= n ? allText : (single.checked ? '' : 'up to ') + D.dates[v];
         onChange(v >= n ? null : v, single.checked, keepUndated.checked);
       };
+      if (undated) {
+        // Undated incidents have no place on the slider: shown unless unticked.
+        var keep = option('gm-time-undated', 'undated incidents (' + fmtInt(undated) + ')', true);
+        keepUndated = keep.box;
+        box.appendChild(keep.label);
+        keepUndated.addEventListener('change', fire);
+      }
       var big = D.inc.lat.length > 20000;
       input.addEventListener(big ? 'change' : 'input', fire);
       single.addEventListener('change', fire);
