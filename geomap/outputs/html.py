@@ -585,7 +585,6 @@ class _GeomapLayers(MacroElement):
         head = [_inline_style(_leaflet_css()), _inline_script(_asset("leaflet.js"))]
         head += [
             _inline_style(_asset("MarkerCluster.css")),
-            _inline_style(_asset("MarkerCluster.Default.css")),
             _inline_style(_asset("geomap.css")),
             _inline_script(_asset("leaflet.markercluster.js")),
             _inline_script(_asset("leaflet-heat.js")),
