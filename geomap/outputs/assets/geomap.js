@@ -499,12 +499,15 @@
    * it goes round one (Antarctica), cut at the antimeridian and each piece
    * moved back into -180..180, as Natural Earth draws them: the only new
    * edges run along the world's edge and the pole. */
-  function hasJump(ring) {
+  // One pass over a ring: does it jump across the antimeridian, and its span.
+  function scan(ring) {
+    var lo = ring[0][0], hi = lo, jump = false;
     for (var i = 1; i < ring.length; i++) {
-      var d = ring[i][0] - ring[i - 1][0];
-      if (d > 180 || d < -180) { return true; }
+      var x = ring[i][0], d = x - ring[i - 1][0];
+      if (d > 180 || d < -180) { jump = true; }
+      if (x < lo) { lo = x; } else if (x > hi) { hi = x; }
     }
-    return false;
+    return {jump: jump, lo: lo, hi: hi};
   }
 
   function unwrap(ring) {
@@ -532,9 +535,11 @@
     return out;
   }
 
-  // The pieces {w, ring} of one ring, each within -180..180 (w: its world copy).
+  // The pieces {w, ring, lo, hi} of one ring, each within -180..180 (w: its
+  // world copy; lo, hi: its longitudes).
   function splitRing(ring) {
-    if (!hasJump(ring)) { return [{w: 0, ring: ring}]; }
+    var sc = scan(ring);
+    if (!sc.jump) { return [{w: 0, ring: ring, lo: sc.lo, hi: sc.hi}]; }
     var u = unwrap(ring), first = u[0], last = u[u.length - 1], lat = 0;
     if (Math.abs(last[0] - first[0]) > 180) {  // round a pole: close along it
       u.forEach(function (p) { lat += p[1]; });
@@ -549,49 +554,55 @@
       var west = w * 360 - 180;
       var piece = clipLon(clipLon(u, west, true), west + 360, false);
       if (piece.length < 3) { continue; }
-      out.push({w: w, ring: piece.map(function (p) { return [p[0] - w * 360, p[1]]; })});
+      var shifted = piece.map(function (p) { return [p[0] - w * 360, p[1]]; });
+      var s2 = scan(shifted);
+      out.push({w: w, ring: shifted, lo: s2.lo, hi: s2.hi});
     }
     return out;
   }
 
-  function splitPolygons(geometry) {
+  // A feature's polygons cut at the antimeridian; each polygon's longitude span
+  // (of its outer ring) goes to ``spans``, for the copies below.
+  function splitPolygons(geometry, spans) {
     var polys = geometry.type === 'Polygon' ? [geometry.coordinates] :
       geometry.type === 'MultiPolygon' ? geometry.coordinates : [];
     var out = [];
     polys.forEach(function (rings) {
       var byCopy = new Map();
-      rings.forEach(function (ring) {
+      rings.forEach(function (ring, k) {
         splitRing(ring).forEach(function (piece) {
-          if (!byCopy.has(piece.w)) { byCopy.set(piece.w, []); }
-          byCopy.get(piece.w).push(piece.ring);
+          if (!byCopy.has(piece.w)) { byCopy.set(piece.w, {rings: [], lo: 0, hi: 0}); }
+          var poly = byCopy.get(piece.w);
+          if (!poly.rings.length) { poly.lo = piece.lo; poly.hi = piece.hi; }
+          poly.rings.push(piece.ring);
         });
       });
-      byCopy.forEach(function (pieces) { out.push(pieces); });
+      byCopy.forEach(function (poly) {
+        out.push(poly.rings);
+        spans.push(poly);
+      });
     });
     return {type: 'MultiPolygon', coordinates: out};
   }
 
   /* Land within 30 degrees of the antimeridian, repeated on the other side of it
    * (fill only: the cut 30 degrees out draws no line), so that a view across
-   * the antimeridian shows Chukotka and Alaska, or Fiji, whole. */
+   * the antimeridian shows Chukotka and Alaska, or Fiji, whole. Built when the
+   * view first comes within 30 degrees of the antimeridian. */
   var COPY_BAND = 30;
-  function antimeridianCopies(features) {
+  function antimeridianCopies(spans) {
     var out = [];
-    features.forEach(function (f) {
-      f.geometry.coordinates.forEach(function (rings) {
-        var lo = Infinity, hi = -Infinity;
-        rings[0].forEach(function (p) { lo = Math.min(lo, p[0]); hi = Math.max(hi, p[0]); });
-        [[180 - COPY_BAND, true, -360], [COPY_BAND - 180, false, 360]].forEach(function (c) {
-          if (c[1] ? hi <= c[0] : lo >= c[0]) { return; }
-          var copy = [];
-          rings.forEach(function (ring) {
-            var piece = clipLon(ring, c[0], c[1]);
-            if (piece.length >= 3) {
-              copy.push(piece.map(function (p) { return [p[0] + c[2], p[1]]; }));
-            }
-          });
-          if (copy.length) { out.push(copy); }
+    spans.forEach(function (poly) {
+      [[180 - COPY_BAND, true, -360], [COPY_BAND - 180, false, 360]].forEach(function (c) {
+        if (c[1] ? poly.hi <= c[0] : poly.lo >= c[0]) { return; }
+        var copy = [];
+        poly.rings.forEach(function (ring) {
+          var piece = clipLon(ring, c[0], c[1]);
+          if (piece.length >= 3) {
+            copy.push(piece.map(function (p) { return [p[0] + c[2], p[1]]; }));
+          }
         });
+        if (copy.length) { out.push(copy); }
       });
     });
     return {type: 'Feature', properties: {},
@@ -603,7 +614,8 @@
     if (!node || typeof topojson === 'undefined') { return null; }
     var topo = JSON.parse(node.textContent);
     var countries = topojson.feature(topo, topo.objects.countries);
-    countries.features.forEach(function (f) { f.geometry = splitPolygons(f.geometry); });
+    var spans = [];
+    countries.features.forEach(function (f) { f.geometry = splitPolygons(f.geometry, spans); });
     addPane(map, 'geomapBase', 150);
     map.getContainer().style.background = '#cfe0ea';
     var renderer = L.canvas({pane: 'geomapBase', padding: 0.5});
@@ -612,11 +624,25 @@
       attribution: 'Country outlines: Natural Earth (public domain)',
       style: {color: '#8a8a8a', weight: 0.8, fillColor: '#f4f1ea', fillOpacity: 1}
     });
-    var copies = L.geoJSON(antimeridianCopies(countries.features), {
+    var copies = L.geoJSON(null, {
       pane: 'geomapBase', renderer: renderer, interactive: false,
       style: {stroke: false, fillColor: '#f4f1ea', fillOpacity: 1}
     });
     var group = L.layerGroup([fill, copies]).addTo(map);
+    // The copies are built the first time the view comes near the antimeridian
+    // (most maps never do, and their load should not pay for it).
+    var built = false;
+    function nearAntimeridian() {
+      if (built) { return; }
+      var b = map.getBounds();
+      if (b.getWest() < COPY_BAND - 180 || b.getEast() > 180 - COPY_BAND) {
+        built = true;
+        map.off('moveend', nearAntimeridian);
+        copies.addData(antimeridianCopies(spans));
+      }
+    }
+    map.on('moveend', nearAntimeridian);
+    nearAntimeridian();
     return {fill: fill, copies: copies, group: group};
   }
 
