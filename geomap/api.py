@@ -107,5 +107,8 @@ def to_map(
     """
     from geomap.outputs.html import to_map as build_map
 
+    items = list(items)
     incidents, mentions = split_results(items)
-    return build_map(incidents, mentions, offline=offline, title=title)
+    articles = [i.article for i in items if isinstance(i, ArticleResult)]
+    return build_map(incidents, mentions, offline=offline, title=title,
+                     articles=articles)

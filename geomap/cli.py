@@ -482,7 +482,8 @@ def write_outputs(
             written.extend(write_layers(directory, incidents, mentions, fmt,
                                         reports=reports) or [])
     path = directory / "map.html"
-    write_map(path, incidents, mentions, offline=offline, title=title)
+    write_map(path, incidents, mentions, offline=offline, title=title,
+              articles=[r.article for r in results])
     written.append(path)
     return written
 

@@ -3,11 +3,15 @@
 By default runs the whole pipeline (``geomap map --offline``) on the articles
 in ``examples/``, opens the map in Debian's headless chromium from ``file://``,
 opens the popup of the incident with the most casualties and saves the page.
+``--online`` writes the default (tiled) map instead and opens it with every
+request that is not ``file:`` refused, which shows what a reader without
+network sees: the bundled outlines and labels where the tiles would be.
 ``--html`` screenshots an existing map instead.
 
 Usage::
 
     python scripts/screenshot.py                       # -> docs/map.png
+    python scripts/screenshot.py --online -o online-no-network.png
     python scripts/screenshot.py --html out/map.html -o shot.png
     python scripts/screenshot.py examples/ more/articles.jsonl --no-popup
 """
@@ -29,11 +33,13 @@ LAUNCH_ARGS = [
 ]
 
 
-def build_map(paths: list[str], out_dir: Path, title: str) -> Path:
-    """Run ``geomap map --offline`` on ``paths``; return the map.html written."""
+def build_map(paths: list[str], out_dir: Path, title: str, *, online: bool = False
+              ) -> Path:
+    """Run ``geomap map [--offline]`` on ``paths``; return the map.html written."""
     from geomap.cli import main as geomap_main
 
-    code = geomap_main(["map", *paths, "-o", str(out_dir), "--offline", "-q",
+    mode = [] if online else ["--offline"]
+    code = geomap_main(["map", *paths, "-o", str(out_dir), *mode, "-q",
                         "--title", title])
     if code:
         raise SystemExit(f"geomap map failed with exit code {code}")
@@ -41,11 +47,16 @@ def build_map(paths: list[str], out_dir: Path, title: str) -> Path:
 
 
 def screenshot(html: Path, out: Path, *, popup: bool, width: int, height: int) -> None:
+    """Open ``html`` in headless chromium (no network) and save a PNG to ``out``."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": width, "height": height})
+        # Never the network: an online map's tiles fail and the outlines show.
+        page.route("**/*", lambda route: route.continue_()
+                   if route.request.url.startswith(("file:", "data:", "blob:"))
+                   else route.abort())
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(html.absolute().as_uri())
@@ -76,6 +87,7 @@ def screenshot(html: Path, out: Path, *, popup: bool, width: int, height: int) -
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Build (or take) a map and screenshot it; print the PNG's path."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", default=[str(ROOT / "examples")],
                         help="articles to map (default: examples/)")
@@ -83,11 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, default=ROOT / "docs" / "map.png")
     parser.add_argument("--title", default="geomap: incidents in the example articles")
     parser.add_argument("--no-popup", action="store_true")
+    parser.add_argument("--online", action="store_true",
+                        help="the default map with tiles (refused: no network)")
     parser.add_argument("--size", default="1280x800", help="viewport WxH")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
     with tempfile.TemporaryDirectory() as tmp:
-        html = args.html or build_map(args.paths, Path(tmp), args.title)
+        html = args.html or build_map(args.paths, Path(tmp), args.title,
+                                      online=args.online)
         screenshot(html, args.output, popup=not args.no_popup, width=width,
                    height=height)
     print(args.output)

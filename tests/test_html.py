@@ -6,12 +6,13 @@ import datetime as dt
 import html
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from common import IMG, JS_URL, KYIV, MYKOLAIV, SCRIPT
+from common import IMG, JS_URL, KHARKIV, KYIV, MYKOLAIV, ODESA, SCRIPT
 
-from geomap.models import Incident, Mention, Place
+from geomap.models import Article, Incident, Mention, Place
 from geomap.outputs import html as maphtml
 from geomap.outputs.html import (
     EVENT_COLORS,
@@ -61,7 +62,7 @@ def payload_script_tags(page: str) -> list[str]:
 
 @pytest.mark.parametrize(("killed", "wounded", "radius"), [
     (None, None, 4.0), (0, 0, 4.0), (1, None, 4.0), (4, None, 5.0),
-    (12, 4, 10.0), (100, 0, 25.0), (256, 0, 40.0), (5000, 5000, 40.0), (-3, None, 4.0),
+    (12, 4, 10.0), (100, 0, 25.0), (256, 0, 40.0), (400, 0, 50.0), (-3, None, 4.0),
 ])
 def test_marker_radius_area_grows_with_casualties(killed, wounded, radius):
     assert marker_radius(killed, wounded) == radius
@@ -70,6 +71,44 @@ def test_marker_radius_area_grows_with_casualties(killed, wounded, radius):
 def test_marker_area_is_proportional_between_floor_and_cap():
     small, large = marker_radius(16, 0), marker_radius(64, 0)
     assert (large / small) ** 2 == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize(("top", "scale"), [
+    (0, 2.5), (1, 2.5), (42, 2.5), (400, 2.5), (2500, 1.0), (10_000, 0.5),
+    (1_000_000, 0.05),
+])
+def test_radius_scale_shrinks_only_when_the_largest_toll_would_pass_50px(top, scale):
+    assert maphtml.radius_scale(top) == scale
+
+
+@pytest.mark.parametrize(("large", "small"), [
+    (2300, 139), (900, 120), (50_000, 2_000), (12_000, 700),
+])
+def test_large_tolls_stay_distinguishable(large, small):
+    """No cap near 256: the largest toll gets 50 px and areas stay proportional."""
+    scale = maphtml.radius_scale(large)
+    r_large = marker_radius(large, None, scale)
+    r_small = marker_radius(small, None, scale)
+    assert r_large == 50.0
+    assert (r_large / r_small) ** 2 == pytest.approx(large / small, rel=2e-3)
+    assert r_small > 4.0
+
+
+def test_quake_and_strike_tolls_on_one_map():
+    scale = maphtml.radius_scale(2300)
+    assert scale == pytest.approx(1.042572)
+    assert marker_radius(2300, None, scale) == 50.0
+    assert marker_radius(139, None, scale) == 12.29
+    assert marker_radius(12, 33, scale) == 6.99
+    assert marker_radius(1, None, scale) == 4.0   # the floor
+
+
+@pytest.mark.parametrize(("top", "counts"), [
+    (0, []), (1, [1]), (3, [3]), (42, [10, 42]), (139, [5, 50, 139]),
+    (2300, [100, 500, 2300]), (100_000, [5000, 20_000, 100_000]),
+])
+def test_legend_counts_follow_the_data(top, counts):
+    assert maphtml.legend_counts(top, maphtml.radius_scale(top)) == counts
 
 
 @pytest.mark.parametrize(("n", "q", "text"), [
@@ -130,10 +169,14 @@ def test_data_blob_carries_every_incident_with_figures():
     assert [data["dates"][i] for i in inc["d"]] == ["2022-03-01", "2022-03-05"]
     assert inc["q"] == ["At least 12 people were killed.", "Shelling killed three."]
     assert [data["strings"][i] for i in inc["cn"]] == ["Ukraine", "Ukraine"]
-    assert [data["strings"][i] for i in inc["loc"]] == ["Kyiv", "Mykolaiv"]
+    # the text's spelling is kept only where it differs from the gazetteer's name
+    assert inc["loc"] == [-1, -1]
+    assert [data["strings"][i] for i in inc["pl"]] == ["Kyiv", "Mykolaiv"]
     assert inc["s"] == ["https://example.org/a1", None]
     assert inc["a"] == ["a1", "a2"]
-    assert data["radius"] == {"scale": 2.5, "min": 4.0, "max": 40.0}
+    assert data["radius"] == {"scale": 2.5, "min": 4.0, "max": 50.0}
+    assert data["legend"]["sizes"] == [[None, 4.0], [10, 7.91], [42, 16.2]]
+    assert data["legend"]["maxR"] == 16.2
     assert data["colors"][data["types"].index("shelling")] == EVENT_COLORS["shelling"]
     assert data["legend"]["types"] == sorted(
         [data["types"].index("missile"), data["types"].index("shelling")])
@@ -176,7 +219,7 @@ def test_places_aggregate_mentions_by_geonameid():
 
 def test_view_fits_the_data():
     page = page_of(to_map([incident(), incident(MYKOLAIV, location="Mykolaiv")]))
-    found = re.search(r"fitBounds\(\s*(\[\[.*?\]\])", page, re.S)
+    found = re.search(r"map_[0-9a-f]+\.fitBounds\(\s*(\[\[.*?\]\])", page, re.S)
     assert found is not None
     (south, west), (north, east) = json.loads(found.group(1))
     assert (south, west, north, east) == (46.9659, 30.5238, 50.4547, 31.9974)
@@ -185,7 +228,7 @@ def test_view_fits_the_data():
 def test_single_point_view_gets_a_neighbourhood():
     page = page_of(to_map([incident()]))
     (south, west), (north, east) = json.loads(
-        re.search(r"fitBounds\(\s*(\[\[.*?\]\])", page, re.S).group(1))
+        re.search(r"map_[0-9a-f]+\.fitBounds\(\s*(\[\[.*?\]\])", page, re.S).group(1))
     assert north - south == pytest.approx(0.25)
     assert east - west == pytest.approx(0.25)
 
@@ -233,12 +276,63 @@ def test_offline_page_is_self_contained():
     assert "topojson" in page
 
 
-def test_online_page_uses_cdn_leaflet_and_tiles_but_inlines_plugins():
+class _Fetches(HTMLParser):
+    """Every URL the static page would fetch: src/href/srcset, CSS url() and @import."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.urls, self._style = [], False
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "data", "poster") and value:
+                self.urls.append(f"{tag}[{name}]={value}")
+            if name == "style" and value:
+                self._css(value)
+        self._style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._style = False
+
+    def handle_data(self, data):
+        if self._style:
+            self._css(data)
+
+    def _css(self, css):
+        for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", css):
+            if not url.startswith(("data:", "#")):
+                self.urls.append(f"css url({url})")
+        self.urls += [f"css @import {m}" for m in re.findall(r"@import\s+([^;]+)", css)]
+
+
+TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
+@pytest.mark.parametrize("offline", [False, True])
+def test_no_asset_comes_from_the_network(offline):
+    """Both modes inline every script and style; only tiles (online) are remote."""
+    page = page_of(to_map([incident()], [mention(KYIV, "Kyiv")], offline=offline))
+    parser = _Fetches()
+    parser.feed(page)
+    assert parser.urls == []
+    for cdn in ("cdn.jsdelivr", "code.jquery", "bootstrapcdn", "cdnjs.cloudflare",
+                "fontawesome", "bootstrap.min", "awesome-markers"):
+        assert cdn not in page
+    # the plugins and Leaflet itself are inlined in both modes
+    assert "window.geomapRender" in page and "L.markerClusterGroup" in page
+    assert 'id="geomap-base-' in page  # the outline basemap under any tiles
+    assert "url(images/layers.png)" not in page
+    tiles = re.findall(r'L\.tileLayer\(\s*"([^"]+)"', page)
+    assert tiles == ([] if offline else [TILES])
+
+
+def test_online_tiles_are_drawn_over_the_outline_basemap():
     page = page_of(to_map([incident()]))
-    assert re.search(r'<script src="https://[^"]*leaflet[^"]*\.js"', page)
-    assert "L.tileLayer" in page
-    assert 'id="geomap-base-' not in page
-    assert "window.geomapRender" in page
+    assert "L.tileLayer" in page  # in Leaflet's tilePane (z-index 200)
+    js = maphtml._asset("geomap.js")
+    assert "addPane(map, 'geomapBase', 150)" in js
+    assert "addPane(map, 'geomapLabels', 160)" in js  # country names
+    assert "addPane(map, 'geomapPlaceLabels', 420)" in js  # over the circles
 
 
 def test_offline_basemap_is_natural_earth_countries():
@@ -255,7 +349,7 @@ def test_offline_basemap_is_natural_earth_countries():
 
 def test_empty_map_renders_a_world_view():
     page = page_of(to_map([]))
-    assert not re.search(r"fitBounds\(\s*\[\[", page)
+    assert not re.search(r"map_[0-9a-f]+\.fitBounds\(", page)
     data = data_of(page)
     assert data["inc"]["lat"] == [] and data["places"]["lat"] == []
 
@@ -287,7 +381,7 @@ def test_assets_licences_are_recorded():
     assets = maphtml._ASSETS
     text = assets.joinpath("LICENSES.md").read_text(encoding="utf-8")
     for name in ("leaflet.js", "leaflet.markercluster.js", "leaflet-heat.js",
-                 "topojson-client.min.js", "countries-50m.json"):
+                 "topojson-client.min.js", "countries-50m.json", "country-labels.json"):
         assert name in text
         assert assets.joinpath(name).is_file()
     for lic in ("leaflet", "leaflet.markercluster", "leaflet.heat", "topojson-client",
@@ -295,3 +389,117 @@ def test_assets_licences_are_recorded():
         assert assets.joinpath("licenses", f"{lic}.txt").is_file()
     total = sum(p.stat().st_size for p in Path(str(assets)).rglob("*") if p.is_file())
     assert total < 2_000_000
+
+
+# -- popups: names, titles, quotes ---------------------------------------------------
+
+def test_text_spelling_is_kept_where_it_differs_from_the_gazetteer_name():
+    incs = [incident(KHARKIV, article="u", location="Харків"),
+            incident(KYIV, article="k", location="Kiev", killed=5),
+            incident(MYKOLAIV, article="m", location="MYKOLAIV ", killed=1)]
+    data = data_of(page_of(to_map(incs)))
+    inc, strings = data["inc"], data["strings"]
+    assert [strings[i] for i in inc["pl"]] == ["Kharkiv", "Kyiv", "Mykolaiv"]
+    # case and spacing alone are not a different spelling
+    assert [strings[i] if i >= 0 else None for i in inc["loc"]] == [
+        "Харків", "Kiev", None]
+
+
+def test_article_titles_are_matched_by_source_and_by_id():
+    incs = [incident(article="p1", sources=("reports/kyiv.txt",)),
+            incident(MYKOLAIV, article="p2", sources=()),
+            incident(KHARKIV, article="p3", sources=("https://example.org/3",)),
+            incident(ODESA, article="p4", sources=("wire.jsonl:4",))]
+    arts = [Article("p1", "", title="Strike on the capital", source="reports/kyiv.txt"),
+            Article("p2", "", title="Port city shelled"),
+            Article("p3", "", title=None, source="https://example.org/3"),
+            Article("p9", "", title="Not on the map", source="elsewhere.txt")]
+    data = data_of(page_of(to_map(incs, articles=arts)))
+    assert data["titles"] == [["p1", "Strike on the capital"],
+                              ["p2", "Port city shelled"],
+                              ["reports/kyiv.txt", "Strike on the capital"]]
+    assert data["inc"]["s"] == ["reports/kyiv.txt", None, "https://example.org/3",
+                                "wire.jsonl:4"]
+
+
+@pytest.mark.parametrize(("quote", "titles", "expected"), [
+    # an HTML page's headline, on its own line before the first sentence
+    ("Rocket hits railway station\nA rocket struck the station, killing 39.",
+     ["Rocket hits railway station"], "A rocket struck the station, killing 39."),
+    ("Blast at a market  \n\nTwo people died in the blast at the market.",
+     ["Blast at a market"], "Two people died in the blast at the market."),
+    ("STORM OF SHELLS HITS TOWN\nShelling killed four in the town.",
+     ["Storm of shells hits town"], "Shelling killed four in the town."),
+    # Markdown headings (ATX and setext)
+    ("# Drone strike\n\nA drone killed two men near the depot.", [],
+     "A drone killed two men near the depot."),
+    ("## Update\n### Casualties\nFive were wounded by the mortar fire.", [],
+     "Five were wounded by the mortar fire."),
+    ("Night attack\n============\nThree died overnight.", [], "Three died overnight."),
+    # a lone heading keeps its words, without the hashes
+    ("# Three killed in a raid", [], "Three killed in a raid"),
+    # nothing to strip: a first line that is text, a title that is all there is
+    ("Police said:\nthree were hurt.", [], "Police said:\nthree were hurt."),
+    ("Two killed in raid", ["Two killed in raid"], "Two killed in raid"),
+    ("#hashtag users said two died.", [], "#hashtag users said two died."),
+])
+def test_clean_quote_drops_a_glued_headline(quote, titles, expected):
+    assert maphtml.clean_quote(quote, titles) == expected
+
+
+def test_popup_quote_loses_its_article_headline():
+    inc = incident(quote="Rocket hits station\nA rocket killed 39 at the station.",
+                   sources=("https://example.org/k",))
+    art = Article("a1", "", title="Rocket hits station", source="https://example.org/k")
+    data = data_of(page_of(to_map([inc], articles=[art])))
+    assert data["inc"]["q"] == ["A rocket killed 39 at the station."]
+
+
+def test_hostile_titles_and_sources_stay_data():
+    inc = incident(location=IMG, sources=(SCRIPT, JS_URL, "notes/<b>x</b>.txt"))
+    arts = [Article("a1", "", title=SCRIPT + IMG, source=SCRIPT),
+            Article("a2", "", title="<b>bold</b>", source=JS_URL)]
+    page = page_of(to_map([inc], articles=arts, offline=True))
+    for raw in ("window.__pwned=1</script>", "<img src=x", "<b>bold</b>", "<b>x</b>"):
+        assert raw not in page
+    data = data_of(page)
+    assert data["titles"] == [[SCRIPT, SCRIPT + IMG], ["a1", SCRIPT + IMG],
+                              [JS_URL, "<b>bold</b>"]]
+    assert data["inc"]["s"] == [[SCRIPT, JS_URL, "notes/<b>x</b>.txt"]]
+
+
+# -- labels ---------------------------------------------------------------------
+
+def test_labels_name_the_places_that_carry_incidents_largest_toll_first():
+    incs = [incident(KYIV, killed=3, wounded=None), incident(KYIV, killed=4, wounded=1),
+            incident(MYKOLAIV, killed=20, wounded=None),
+            incident(KHARKIV, killed=None, wounded=None),
+            incident(None, location="nowhere")]
+    ments = [mention(ODESA, "Odesa")]  # mentioned only: no label
+    data = data_of(page_of(to_map(incs, ments)))
+    labels = data["labels"]
+    names = [data["strings"][i] for i in labels["name"]]
+    assert names == ["Mykolaiv", "Kyiv", "Kharkiv"]
+    assert labels["lat"] == [46.9659, 50.4547, 49.9808]
+    assert labels["lon"] == [31.9974, 30.5238, 36.2527]
+
+
+def test_place_labels_are_capped(monkeypatch):
+    monkeypatch.setattr(maphtml, "MAX_PLACE_LABELS", 2)
+    incs = [incident(Place(i, f"Town {i}", 40 + i / 10, 30.0, "UA", None, "city"),
+                     killed=i, wounded=None) for i in range(1, 6)]
+    data = data_of(page_of(to_map(incs)))
+    assert [data["strings"][i] for i in data["labels"]["name"]] == ["Town 5", "Town 4"]
+
+
+def test_country_labels_come_with_the_page():
+    data = data_of(page_of(to_map([])))
+    by_name = {c[0]: c for c in data["countries"]}
+    assert len(by_name) > 200
+    _, lat, lon, zoom = by_name["Ukraine"]
+    assert 44 < lat < 53 and 22 < lon < 41 and zoom == 4
+    # Russia's label sits on its mainland, not at the antimeridian
+    _, lat, lon, zoom = by_name["Russia"]
+    assert 50 < lat < 72 and 60 < lon < 120 and zoom == 2
+    # small countries are named only when zoomed in
+    assert by_name["Luxembourg"][3] > by_name["France"][3] > by_name["Russia"][3]

@@ -115,20 +115,30 @@ def test_browser_runs_no_payload_and_shows_text(hostile_map):
             assert page.title() == PAYLOAD
             assert page.locator(".gm-title-text").inner_text() == PAYLOAD
             popup = s.click_incident("inj-1")
-            assert s.field(popup, "location") == "Kharkiv"
-            assert s.field(popup, "place").startswith(PAYLOAD + "Kharkiv, " + IMG)
+            # the gazetteer's (hostile) name heads; the text's spelling beneath
+            assert s.field(popup, "place_name") == PAYLOAD + "Kharkiv"
+            assert s.field(popup, "location") == "\u00abKharkiv\u00bb"
+            assert s.field(popup, "place").startswith(IMG + "Kharkiv Oblast, ")
             assert PAYLOAD in s.field(popup, "quote")
+            assert s.field(popup, "title") == PAYLOAD  # the article's title
             # the javascript: URL was dropped at ingest: the article id instead
-            assert s.field(popup, "source") == "Source: inj-1"
+            assert s.field(popup, "source") == "inj-1"
             assert popup.locator("a").count() == 0
             popup = s.click_incident("inj-2")
-            links = popup.locator('[data-field="source"] a')
+            assert s.field(popup, "title") == "plain"
+            links = popup.locator('a[data-field="source"]')
             assert links.count() == 1
             from urllib.parse import unquote
 
             href = links.get_attribute("href")
             assert href.startswith("https://") and unquote(href) == ODD_URL
             assert links.inner_text() == ODD_URL
+            # the hostile gazetteer name labels its place on the basemap, as text
+            labels = s.js("""() => {
+                geomap.map.setView([49.98, 36.25], 6, {animate: false});
+                return Array.from(document.querySelectorAll('.gm-label-place'))
+                    .map(e => [e.textContent, e.querySelectorAll('*').length]); }""")
+            assert [PAYLOAD + "Kharkiv", 1] in labels
             page.wait_for_timeout(200)  # an onerror/onload handler would have run
             assert s.js("typeof window.__pwned") == "undefined"
             assert s.js("document.querySelectorAll('img[src=\"x\"], svg[onload]')"

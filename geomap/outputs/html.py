@@ -9,9 +9,13 @@ legend and a time slider. Article strings reach the page only as JSON string
 values and the DOM only through ``textContent``, and a source becomes a link
 only if it is an http(s) URL, so markup in an article is shown, never run.
 
-With ``offline=True`` the page is self-contained: Leaflet, the plugins and a
-Natural Earth country-outline basemap are inlined from ``assets/`` (see
-``assets/LICENSES.md``) and no tiles are used.
+Every page is one file: Leaflet, the plugins, a Natural Earth country-outline
+basemap (split at the antimeridian, with country labels) and labels for the
+places that carry incidents are inlined from ``assets/`` (see
+``assets/LICENSES.md``); nothing comes from a CDN. The default page draws
+OpenStreetMap tiles over the outlines, the only thing it fetches, so without
+network it still shows the outlines and every layer; ``offline=True`` leaves
+the tiles out.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import json
 import logging
 import math
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -33,16 +38,20 @@ import pycountry
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from geomap.models import EVENT_TYPES, Incident, Mention
+from geomap.models import EVENT_TYPES, Article, Incident, Mention
 from geomap.outputs.atomic import atomic_write
 
 __all__ = [
     "EVENT_COLORS",
+    "MAX_PLACE_LABELS",
+    "clean_quote",
     "embed_json",
     "format_count",
     "is_http_url",
+    "legend_counts",
     "marker_radius",
     "place_radius",
+    "radius_scale",
     "to_map",
     "write_map",
 ]
@@ -62,28 +71,53 @@ EVENT_COLORS: dict[str, str] = {
     "other": "#7f7f7f",
 }
 
-# Circle radius in CSS pixels: area grows with killed + wounded (radius with its
-# square root), between a floor that keeps small and unknown counts clickable
-# and a cap that keeps mass-casualty events from hiding their neighbours.
+# Circle radius in CSS pixels: area proportional to killed + wounded (radius
+# with its square root, ``scale`` px per sqrt(casualty)). The scale is 2.5 unless
+# the largest toll on the map would then exceed 50 px; then it shrinks so that the
+# largest toll is exactly 50 px, which keeps every area proportional: 2,300 dead
+# draw with 16.5 times the area of 139, never both at one capped size. The 4 px
+# floor keeps small and unknown counts visible and clickable.
 _R_SCALE = 2.5
 _R_MIN = 4.0
-_R_MAX = 40.0
+_R_MAX = 50.0
 _PLACE_SCALE = 3.0
 _PLACE_MIN = 4.0
 _PLACE_MAX = 30.0
-_LEGEND_COUNTS = (1, 10, 100)
+# Legend circles besides the largest toll: 1-2-5 numbers near these area fractions.
+_LEGEND_FRACTIONS = (0.25, 0.04)
 _QUALIFIERS = (None, "exact", "at_least", "approx")
 _PRECISIONS = ("point", "admin1", "country")
 _FEATURES = ("city", "admin1", "country")
 _ASSETS = files("geomap.outputs").joinpath("assets")
+#: At most this many incident places get a label (the largest tolls first).
+MAX_PLACE_LABELS = 2000
 
 
-def marker_radius(killed: int | None, wounded: int | None) -> float:
+def radius_scale(max_casualties: int) -> float:
+    """Pixels per square root of a casualty, for a map whose largest toll is given.
+
+    2.5 px for small tolls; above 400 casualties (where 2.5 px would pass the
+    50 px maximum) the scale shrinks so that the largest toll gets 50 px.
+
+    >>> radius_scale(0), radius_scale(42), radius_scale(400)
+    (2.5, 2.5, 2.5)
+    >>> radius_scale(2500)
+    1.0
+    """
+    if max_casualties <= 0:
+        return _R_SCALE
+    return round(min(_R_SCALE, _R_MAX / math.sqrt(max_casualties)), 6)
+
+
+def marker_radius(
+    killed: int | None, wounded: int | None, scale: float = _R_SCALE
+) -> float:
     """Circle radius (px) for an incident: area proportional to killed + wounded.
 
     Unknown counts count as zero; the radius is floored at 4 px (so every
-    incident stays visible and clickable) and capped at 40 px (about 256
-    casualties and more).
+    incident stays visible and clickable). ``scale`` comes from
+    :func:`radius_scale` for the map's largest toll, which keeps every circle
+    within 50 px without a cap that would make large tolls look alike.
 
     >>> marker_radius(None, None)
     4.0
@@ -91,11 +125,44 @@ def marker_radius(killed: int | None, wounded: int | None) -> float:
     10.0
     >>> marker_radius(0, 1)
     4.0
-    >>> marker_radius(10_000, None)
-    40.0
+    >>> s = radius_scale(2300)
+    >>> marker_radius(2300, None, s), marker_radius(139, None, s)
+    (50.0, 12.29)
     """
     total = _casualties(killed, wounded)
-    return round(min(_R_MAX, max(_R_MIN, _R_SCALE * math.sqrt(total))), 2)
+    return round(min(_R_MAX, max(_R_MIN, scale * math.sqrt(total))), 2)
+
+
+def legend_counts(max_casualties: int, scale: float) -> list[int]:
+    """Casualty counts the legend draws circles for: the real range of the data.
+
+    The largest toll on the map, plus round (1-2-5) numbers at about a quarter
+    and a twenty-fifth of its area, when their circle is above the 4 px floor.
+
+    >>> legend_counts(2300, radius_scale(2300))
+    [100, 500, 2300]
+    >>> legend_counts(42, radius_scale(42))
+    [10, 42]
+    >>> legend_counts(1, 2.5), legend_counts(0, 2.5)
+    ([1], [])
+    """
+    if max_casualties <= 0:
+        return []
+    counts = {max_casualties}
+    for fraction in _LEGEND_FRACTIONS:
+        n = _round_125(max_casualties * fraction)
+        if n < max_casualties and marker_radius(n, 0, scale) > _R_MIN:
+            counts.add(n)
+    return sorted(counts)
+
+
+def _round_125(x: float) -> int:
+    """The 1-2-5 number (1, 2, 5, 10, 20, ...) nearest to ``x`` on a log scale."""
+    if x <= 1:
+        return 1
+    exp = math.floor(math.log10(x))
+    options = [m * 10**e for e in (exp, exp + 1) for m in (1, 2, 5)]
+    return min(options, key=lambda n: abs(math.log(n / x)))
 
 
 def _casualties(killed: int | None, wounded: int | None) -> int:
@@ -211,12 +278,89 @@ def _country_name(code: str | None) -> str | None:
     return getattr(country, "common_name", None) or country.name
 
 
-def _finite(*values: float) -> bool:
-    return all(isinstance(v, int | float) and math.isfinite(v) for v in values)
+def _finite(lat: float, lon: float) -> bool:
+    return (isinstance(lat, int | float) and isinstance(lon, int | float)
+            and math.isfinite(lat) and math.isfinite(lon))
+
+
+_MD_HEADING = re.compile(r"\A {0,3}#{1,6}(\s|\Z)")
+_UNDERLINE = re.compile(r"\A {0,3}(=+|-+)\s*\Z")
+
+
+def _norm_line(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def clean_quote(quote: str, titles: Iterable[str] = ()) -> str:
+    r"""The quote without a headline glued in front of its first sentence.
+
+    Text extracted from HTML starts with the page's headline on a line of its
+    own, and Markdown starts with ``# heading`` lines; the sentence splitter keeps
+    them with the first sentence. Leading lines that are a Markdown heading (or
+    its ``===`` underline) or equal an article title are dropped, as long as
+    text remains; a lone ``# heading`` quote keeps its words without the hashes.
+
+    >>> clean_quote("Rocket hits\nA rocket hit the station.", ["Rocket hits"])
+    'A rocket hit the station.'
+    >>> clean_quote("# Strike in Sumy\n\nTwo people died.")
+    'Two people died.'
+    >>> clean_quote("Strike in Sumy\n===\nTwo died.")
+    'Two died.'
+    >>> clean_quote("## Two people died in Sumy")
+    'Two people died in Sumy'
+    >>> clean_quote("Two died.\nMore later.", ["Two died."])
+    'More later.'
+    >>> clean_quote("Two died.", ["Two died."])
+    'Two died.'
+    """
+    if "\n" not in quote and "#" not in quote[:7]:
+        return quote  # one line, no heading: the usual case, kept fast
+    wanted = {_norm_line(t) for t in titles if t}
+    lines = quote.split("\n")
+    while len(lines) > 1:
+        first = lines[0]
+        heading = _MD_HEADING.match(first)
+        if not first.strip() or heading or _norm_line(first) in wanted:
+            lines.pop(0)
+        elif len(lines) > 2 and _UNDERLINE.match(lines[1]) and lines[2].strip():
+            del lines[:2]
+        else:
+            break
+        while lines and not lines[0].strip():
+            lines.pop(0)
+    if not lines:
+        return quote
+    text = "\n".join(lines)
+    if len(lines) == 1 and _MD_HEADING.match(text):
+        text = text.lstrip(" ").lstrip("#").strip() or text
+    return text.strip() or quote
+
+
+def _same_name(a: str | None, b: str | None) -> bool:
+    """Whether two spellings differ only in case and spacing."""
+    return a == b or _norm_line(a or "") == _norm_line(b or "")
+
+
+def _titles(
+    incidents: Sequence[Incident], articles: Iterable[Article]
+) -> dict[str, str]:
+    """Article title by article id and by source, for the incidents' articles."""
+    keys = {inc.article_id for inc in incidents}
+    keys.update(s for inc in incidents for s in inc.sources)
+    out: dict[str, str] = {}
+    for art in articles:
+        if not art.title:
+            continue
+        title = _scrub(art.title)
+        for key in (art.id, art.source or art.id):
+            if key in keys:
+                out.setdefault(key, title)
+    return out
 
 
 def _payload(
-    incidents: Sequence[Incident], mentions: Iterable[Mention], title: str | None
+    incidents: Sequence[Incident], mentions: Iterable[Mention], title: str | None,
+    articles: Iterable[Article] = (),
 ) -> tuple[dict[str, Any], list[tuple[float, float]]]:
     """The page's JSON data (columnar, with a string table) and all points."""
     strings = _Strings()
@@ -226,8 +370,11 @@ def _payload(
         inc for inc in incidents
         if inc.place is not None and _finite(inc.place.lat, inc.place.lon)
     ]
+    titles = _titles(mapped, articles)
     # Draw large circles first so that small ones on the same spot stay clickable.
-    mapped.sort(key=lambda inc: -marker_radius(inc.killed, inc.wounded))
+    mapped.sort(key=lambda inc: -_casualties(inc.killed, inc.wounded))
+    top = _casualties(mapped[0].killed, mapped[0].wounded) if mapped else 0
+    scale = radius_scale(top)
     dates = sorted({inc.date for inc in mapped if inc.date is not None})
     date_index = {d: i for i, d in enumerate(dates)}
     cols: dict[str, list[Any]] = {key: [] for key in (
@@ -235,6 +382,7 @@ def _payload(
         "loc", "pl", "a1", "cn", "pr", "q", "s", "a")}
     points: list[tuple[float, float]] = []
     weights: list[int] = []
+    labels: dict[tuple[float, float, int], list[int]] = {}
     for inc in mapped:
         place = inc.place
         assert place is not None
@@ -243,30 +391,41 @@ def _payload(
         points.append((lat, lon))
         cols["lat"].append(lat)
         cols["lon"].append(lon)
-        weights.append(max(1, _casualties(inc.killed, inc.wounded)))
+        total = _casualties(inc.killed, inc.wounded)
+        weights.append(max(1, total))
         cols["t"].append(type_index.get(inc.event_type, type_index["other"]))
         cols["d"].append(date_index[inc.date] if inc.date is not None else -1)
         cols["k"].append(inc.killed)
         cols["w"].append(inc.wounded)
         cols["kq"].append(_qualifier_index(inc.killed_qualifier))
         cols["wq"].append(_qualifier_index(inc.wounded_qualifier))
-        cols["loc"].append(strings(inc.location))
-        cols["pl"].append(strings(place.name))
+        # The text's spelling, only where it differs from the gazetteer's name.
+        cols["loc"].append(-1 if _same_name(inc.location, place.name)
+                           else strings(inc.location))
+        name = strings(place.name)
+        cols["pl"].append(name)
         cols["a1"].append(strings(place.admin1))
         cols["cn"].append(strings(_country_name(place.country_code)))
         cols["pr"].append(_PRECISIONS.index(inc.precision)
                           if inc.precision in _PRECISIONS else -1)
         # Quotes, sources and article ids are mostly unique: stored inline.
-        cols["q"].append(inc.quote or None)
+        own = [titles[k] for k in (inc.article_id, *inc.sources) if k in titles]
+        cols["q"].append(clean_quote(inc.quote, own) if inc.quote else None)
         srcs = [s for s in inc.sources if s]
         cols["s"].append(None if not srcs else srcs[0] if len(srcs) == 1 else srcs)
         cols["a"].append(inc.article_id)
+        if name >= 0:
+            label = labels.setdefault((lat, lon, name), [0, 0])
+            label[0] += total
+            label[1] += 1
 
     places, place_points = _places_payload(mentions, strings)
     points.extend(place_points)
     weights.sort()
     heat_max = float(weights[int(0.95 * (len(weights) - 1))]) if weights else 1.0
     present = sorted(set(cols["t"]))
+    ranked = sorted(labels.items(), key=lambda kv: (-kv[1][0], -kv[1][1]))
+    ranked = ranked[:MAX_PLACE_LABELS]
     payload = {
         "v": 1,
         "title": title,
@@ -277,16 +436,24 @@ def _payload(
         "features": list(_FEATURES),
         "dates": [d.isoformat() for d in dates],
         "inc": cols,
-        "radius": {"scale": _R_SCALE, "min": _R_MIN, "max": _R_MAX},
+        "radius": {"scale": scale, "min": _R_MIN, "max": _R_MAX},
         "places": places,
         "strings": strings.items,
+        # Source or article id -> article title, as pairs (never object keys).
+        "titles": sorted(titles.items()),
+        "labels": {
+            "lat": [k[0] for k, _ in ranked],
+            "lon": [k[1] for k, _ in ranked],
+            "name": [k[2] for k, _ in ranked],
+        },
+        "countries": _country_labels(),
         "unmapped": len(incidents) - len(mapped),
         "heatMax": max(1.0, heat_max),
         "legend": {
             "types": present,
-            "sizes": [[None, marker_radius(None, None)]]
-            + [[n, marker_radius(n, 0)] for n in _LEGEND_COUNTS],
-            "maxR": marker_radius(_LEGEND_COUNTS[-1], 0),
+            "sizes": [[None, marker_radius(None, None, scale)]]
+            + [[n, marker_radius(n, 0, scale)] for n in legend_counts(top, scale)],
+            "maxR": marker_radius(top, 0, scale),
         },
     }
     return payload, points
@@ -355,7 +522,14 @@ def _leaflet_css() -> str:
     for png in ("layers-2x.png", "layers.png"):
         data = base64.b64encode(_ASSETS.joinpath(png).read_bytes()).decode("ascii")
         css = css.replace(f"url(images/{png})", f"url(data:image/png;base64,{data})")
-    return css
+    # Leaflet's default marker icon is not bundled (the map draws no markers).
+    return css.replace("url(images/marker-icon.png)", "none")
+
+
+@cache
+def _country_labels() -> list[list[Any]]:
+    """``[name, lat, lon, min_zoom]`` per country (``assets/country-labels.json``)."""
+    return json.loads(_asset("country-labels.json"))["labels"]
 
 
 @cache
@@ -399,39 +573,31 @@ class _GeomapLayers(MacroElement):
         """
     )
 
-    def __init__(self, data_json: str, *, offline: bool) -> None:
+    def __init__(self, data_json: str) -> None:
         super().__init__()
         self._name = "GeomapLayers"
         self.data_json = data_json
-        self.offline = offline
         self.data_id = f"geomap-data-{self.get_name()}"
-        self.base_id = f"geomap-base-{self.get_name()}" if offline else None
+        self.base_id = f"geomap-base-{self.get_name()}"
 
     def render(self, **kwargs: Any) -> None:
         figure = self.get_root()
-        head = []
-        if self.offline:
-            head += [_inline_style(_leaflet_css()),
-                     _inline_script(_asset("leaflet.js"))]
+        head = [_inline_style(_leaflet_css()), _inline_script(_asset("leaflet.js"))]
         head += [
             _inline_style(_asset("MarkerCluster.css")),
-            _inline_style(_asset("MarkerCluster.Default.css")),
             _inline_style(_asset("geomap.css")),
             _inline_script(_asset("leaflet.markercluster.js")),
             _inline_script(_asset("leaflet-heat.js")),
+            _inline_script(_asset("topojson-client.min.js")),
+            _inline_script(_asset("geomap.js")),
         ]
-        if self.offline:
-            head.append(_inline_script(_asset("topojson-client.min.js")))
-        head.append(_inline_script(_asset("geomap.js")))
         figure.header.add_child(_Raw("".join(head)), name="geomap_assets")
         body = [
             f'<script type="application/json" id="{self.data_id}">'
             f"{self.data_json}</script>\n"
         ]
-        if self.offline:
-            topo = _basemap_json()
-            body.append(f'<script type="application/json" id="{self.base_id}">'
-                        f"{topo}</script>\n")
+        body.append(f'<script type="application/json" id="{self.base_id}">'
+                    f"{_basemap_json()}</script>\n")
         figure.html.add_child(_Raw("".join(body)), name="geomap_data")
         super().render(**kwargs)
 
@@ -442,6 +608,7 @@ def to_map(
     *,
     offline: bool = False,
     title: str | None = None,
+    articles: Iterable[Article] = (),
 ) -> folium.Map:
     """Build the map of ``incidents`` and the places in ``mentions``.
 
@@ -456,10 +623,14 @@ def to_map(
     mentions : Sequence[Mention]
         Place mentions; aggregated per geonameid into the "places mentioned" layer.
     offline : bool
-        Inline Leaflet and the plugins and draw a bundled country-outline
-        basemap instead of web tiles, so the page needs no network.
+        Leave out the OpenStreetMap tiles, so the page requests nothing. Every
+        page inlines Leaflet, the plugins and the country-outline basemap that
+        the tiles (when present) are drawn over.
     title : str, optional
         Shown on the map and as the page title.
+    articles : Iterable[Article]
+        The incidents' articles (texts are not needed): their titles head the
+        popups' source lines, matched by source or article id.
 
     Returns
     -------
@@ -476,7 +647,8 @@ def to_map(
     >>> "<people>" in page, "\\\\u003cpeople\\\\u003e" in page, "cdn." in page
     (False, True, False)
     """
-    payload, points = _payload(incidents, mentions, _scrub(title) if title else None)
+    payload, points = _payload(incidents, mentions, _scrub(title) if title else None,
+                               articles)
     m = folium.Map(
         location=[20.0, 0.0],
         zoom_start=2,
@@ -485,18 +657,18 @@ def to_map(
         control_scale=True,
         world_copy_jump=True,
     )
-    if offline:
-        # Drop folium's CDN links (Leaflet, jQuery, Bootstrap, ...): geomap.js needs
-        # only Leaflet and the plugins, which are inlined instead.
-        m.default_js = []
-        m.default_css = []
+    # Drop folium's CDN links (Leaflet, jQuery, Bootstrap, Font Awesome, ...):
+    # geomap.js needs only Leaflet and the plugins, which are inlined instead, so
+    # that only the tiles (online maps) ever come from the network.
+    m.default_js = []
+    m.default_css = []
     if title:
         m.get_root().title = html.escape(_scrub(title))
     bounds = _bounds(points)
     if bounds is not None:
         # Set the view before the layers are added, so that they draw only once.
         m.fit_bounds(bounds, padding=(20, 20), max_zoom=11)
-    m.add_child(_GeomapLayers(embed_json(payload), offline=offline))
+    m.add_child(_GeomapLayers(embed_json(payload)))
     log.debug("map: %d incidents drawn, %d without coordinates, %d places",
               len(payload["inc"]["lat"]), payload["unmapped"],
               len(payload["places"]["lat"]))
@@ -510,11 +682,13 @@ def write_map(
     *,
     offline: bool = False,
     title: str | None = None,
+    articles: Iterable[Article] = (),
 ) -> None:
     """Write the map as one HTML file, atomically (temp file + rename).
 
     See :func:`to_map` for the arguments.
     """
-    page = to_map(incidents, mentions, offline=offline, title=title).get_root().render()
+    page = to_map(incidents, mentions, offline=offline, title=title,
+                  articles=articles).get_root().render()
     with atomic_write(path) as fh:
         fh.write(page)

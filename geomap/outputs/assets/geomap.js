@@ -5,7 +5,9 @@
  * titles, sources) reach the DOM only through textContent; a source becomes a
  * link only when it parses as an http(s) URL. Markers are drawn on canvas, and
  * the cluster and heat layers are built the first time they are switched on, so
- * that a page with 100,000 incidents stays usable.
+ * that a page with 100,000 incidents stays usable. The bundled country outlines
+ * (cut at the antimeridian) and the labels sit under any web tiles, so a page
+ * whose tiles cannot load still shows a map.
  */
 (function () {
   'use strict';
@@ -49,15 +51,44 @@
     table.appendChild(tr);
   }
 
+  // Source or article id -> article title (pairs in the data, so that no article
+  // string ever becomes an object key such as "__proto__").
+  function titleOf(D, key) {
+    if (!D.titleMap) { D.titleMap = new Map(D.titles || []); }
+    return D.titleMap.has(key) ? D.titleMap.get(key) : null;
+  }
+
+  function sourceNode(text) {
+    var href = safeHref(text);
+    var node;
+    if (href) {
+      node = el('a', 'gm-src-link', text);
+      node.href = href;
+      node.target = '_blank';
+      node.rel = 'noopener noreferrer nofollow';
+    } else {
+      node = el('span', 'gm-src-text', text);
+    }
+    node.setAttribute('data-field', 'source');
+    return node;
+  }
+
   function incidentPopup(D, i) {
     var c = D.inc;
     var box = el('div', 'geomap-popup');
     box.setAttribute('data-incident', String(i));
-    var loc = str(D, c.loc[i]);
-    var head = el('div', 'gm-head', loc || str(D, c.pl[i]) || 'Unnamed place');
-    head.setAttribute('data-field', 'location');
+    box.setAttribute('data-article', String(c.a[i]));
+    // The gazetteer's name, then the text's own spelling when it differs.
+    var head = el('div', 'gm-head', str(D, c.pl[i]) || 'Unnamed place');
+    head.setAttribute('data-field', 'place_name');
     box.appendChild(head);
-    var where = [str(D, c.pl[i]), str(D, c.a1[i]), str(D, c.cn[i])].filter(Boolean).join(', ');
+    var form = str(D, c.loc[i]);
+    if (form) {
+      var formLine = el('div', 'gm-form', '\u00ab' + form + '\u00bb');
+      formLine.setAttribute('data-field', 'location');
+      box.appendChild(formLine);
+    }
+    var where = [str(D, c.a1[i]), str(D, c.cn[i])].filter(Boolean).join(', ');
     var sub = el('div', 'gm-sub', where + (c.pr[i] >= 0 ? ' (' + D.precisions[c.pr[i]] + ')' : ''));
     sub.setAttribute('data-field', 'place');
     box.appendChild(sub);
@@ -73,29 +104,30 @@
       bq.setAttribute('data-field', 'quote');
       box.appendChild(bq);
     }
+    // One line per report: the article's title (when known) above its source.
     var sources = c.s[i] === null ? [] : (typeof c.s[i] === 'string' ? [c.s[i]] : c.s[i]);
-    if (sources.length) {
-      var src = el('div', 'gm-src');
-      src.setAttribute('data-field', 'source');
-      src.appendChild(el('span', null, sources.length > 1 ? 'Sources: ' : 'Source: '));
-      sources.forEach(function (text, n) {
-        var href = safeHref(text);
-        if (n) { src.appendChild(document.createTextNode(' | ')); }
-        if (href) {
-          var a = el('a', null, text);
-          a.href = href;
-          a.target = '_blank';
-          a.rel = 'noopener noreferrer nofollow';
-          src.appendChild(a);
-        } else {
-          src.appendChild(el('span', 'gm-src-text', text));
-        }
-      });
-      box.appendChild(src);
-    }
-    var art = el('div', 'gm-article', 'Article: ' + c.a[i]);
-    art.setAttribute('data-field', 'article_id');
-    box.appendChild(art);
+    var reports = el('div', 'gm-reports');
+    reports.setAttribute('data-field', 'reports');
+    var keys = sources.length ? sources : [null];
+    keys.forEach(function (key) {
+      var report = el('div', 'gm-report');
+      var title = key === null ? titleOf(D, c.a[i]) : (titleOf(D, key) ||
+        (keys.length === 1 ? titleOf(D, c.a[i]) : null));
+      if (title) {
+        var t = el('div', 'gm-art-title', title);
+        t.setAttribute('data-field', 'title');
+        report.appendChild(t);
+      }
+      if (key !== null) {
+        report.appendChild(sourceNode(key));
+      } else if (!title) {
+        var id = el('span', 'gm-src-text', 'Article ' + c.a[i]);
+        id.setAttribute('data-field', 'source');
+        report.appendChild(id);
+      }
+      reports.appendChild(report);
+    });
+    box.appendChild(reports);
     return box;
   }
 
@@ -338,6 +370,15 @@
     return pts;
   }
 
+  function clusterIcon(cluster) {
+    var n = cluster.getChildCount();
+    var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
+    var outer = el('div');
+    outer.appendChild(el('span', null, fmtInt(n)));
+    outer.style.width = outer.style.height = (size - 8) + 'px';
+    return L.divIcon({html: outer, className: 'gm-cluster', iconSize: L.point(size, size)});
+  }
+
   function addPane(map, name, z) {
     var pane = map.createPane(name);
     pane.style.zIndex = String(z);
@@ -382,7 +423,9 @@
         holder.style.width = (2 * D.legend.maxR) + 'px';
         holder.appendChild(circle);
         line.appendChild(holder);
-        line.appendChild(el('span', null, s[0] === null ? 'no figure given' : fmtInt(s[0])));
+        var last = s[0] !== null && s[0] === D.legend.sizes[D.legend.sizes.length - 1][0];
+        line.appendChild(el('span', null, s[0] === null ? 'no figure given' :
+          fmtInt(s[0]) + (last ? ' (largest)' : '')));
         box.appendChild(line);
       });
       L.DomEvent.disableClickPropagation(box);
@@ -394,8 +437,21 @@
 
   function timeControl(D, map, onChange) {
     var n = D.dates.length;
+    var undated = 0;
+    D.inc.d.forEach(function (d) { if (d < 0) { undated++; } });
     var ctl = L.control({position: 'bottomleft'});
-    var input, label, single;
+    var input, label, single, keepUndated = {checked: true};
+    var allText = 'all dates (' + D.dates[0] + ' to ' + D.dates[n - 1] + ')';
+    function option(cls, text, checked) {
+      var opt = el('label', 'gm-time-opt');
+      var box = el('input');
+      box.type = 'checkbox';
+      box.className = cls;
+      box.checked = checked;
+      opt.appendChild(box);
+      opt.appendChild(document.createTextNode(' ' + text));
+      return {label: opt, box: box};
+    }
     ctl.onAdd = function () {
       var box = el('div', 'geomap-time leaflet-bar');
       box.appendChild(el('div', 'gm-legend-head', 'Event date'));
@@ -406,29 +462,27 @@
       input.step = '1';
       input.value = String(n);
       input.className = 'gm-time-range';
-      label = el('div', 'gm-time-label', 'all dates');
-      var opt = el('label', 'gm-time-opt');
-      single = el('input');
-      single.type = 'checkbox';
-      single.className = 'gm-time-single';
-      opt.appendChild(single);
-      opt.appendChild(document.createTextNode(' only this day'));
+      label = el('div', 'gm-time-label', allText);
+      var one = option('gm-time-single', 'only this day', false);
+      single = one.box;
       box.appendChild(input);
       box.appendChild(label);
-      box.appendChild(opt);
+      box.appendChild(one.label);
       var fire = function () {
         var v = Number(input.value);
-        if (v >= n) {
-          label.textContent = 'all dates (' + D.dates[0] + ' to ' + D.dates[n - 1] + ', and undated)';
-        } else {
-          label.textContent = (single.checked ? '' : 'up to ') + D.dates[v];
-        }
-        onChange(v >= n ? null : v, single.checked);
+        label.textContent = v >= n ? allText : (single.checked ? '' : 'up to ') + D.dates[v];
+        onChange(v >= n ? null : v, single.checked, keepUndated.checked);
       };
+      if (undated) {
+        // Undated incidents have no place on the slider: shown unless unticked.
+        var keep = option('gm-time-undated', 'undated incidents (' + fmtInt(undated) + ')', true);
+        keepUndated = keep.box;
+        box.appendChild(keep.label);
+        keepUndated.addEventListener('change', fire);
+      }
       var big = D.inc.lat.length > 20000;
       input.addEventListener(big ? 'change' : 'input', fire);
       single.addEventListener('change', fire);
-      label.textContent = 'all dates (' + D.dates[0] + ' to ' + D.dates[n - 1] + ', and undated)';
       L.DomEvent.disableClickPropagation(box);
       return box;
     };
@@ -436,20 +490,242 @@
     return ctl;
   }
 
+  /* Basemap. world-atlas stitches the rings that Natural Earth cuts at the
+   * antimeridian (Russia's Chukotka and Wrangel Island, Fiji's Taveuni) and
+   * closes Antarctica round the south pole: right on a sphere, but on a flat
+   * map such a ring jumps from +180 to -180, which fills a band across the
+   * world (Russia) or draws a line along its latitude (Fiji's, near -16.5).
+   * Such a ring is unwrapped (continuous longitudes), closed along the pole if
+   * it goes round one (Antarctica), cut at the antimeridian and each piece
+   * moved back into -180..180, as Natural Earth draws them: the only new
+   * edges run along the world's edge and the pole. */
+  // One pass over a ring: does it jump across the antimeridian, and its span.
+  function scan(ring) {
+    var lo = ring[0][0], hi = lo, jump = false;
+    for (var i = 1; i < ring.length; i++) {
+      var x = ring[i][0], d = x - ring[i - 1][0];
+      if (d > 180 || d < -180) { jump = true; }
+      if (x < lo) { lo = x; } else if (x > hi) { hi = x; }
+    }
+    return {jump: jump, lo: lo, hi: hi};
+  }
+
+  function unwrap(ring) {
+    var out = [ring[0]], offset = 0;
+    for (var i = 1; i < ring.length; i++) {
+      var d = ring[i][0] - ring[i - 1][0];
+      if (d > 180) { offset -= 360; } else if (d < -180) { offset += 360; }
+      out.push([ring[i][0] + offset, ring[i][1]]);
+    }
+    return out;
+  }
+
+  // Sutherland-Hodgman against the meridian lon = x (keep what is east or west).
+  function clipLon(ring, x, east) {
+    var out = [];
+    for (var i = 0; i < ring.length; i++) {
+      var a = ring[i], b = ring[(i + 1) % ring.length];
+      var ina = east ? a[0] >= x : a[0] <= x, inb = east ? b[0] >= x : b[0] <= x;
+      if (ina) { out.push(a); }
+      if (ina !== inb) {
+        var t = (x - a[0]) / (b[0] - a[0]);
+        out.push([x, a[1] + t * (b[1] - a[1])]);
+      }
+    }
+    return out;
+  }
+
+  // The pieces {w, ring, lo, hi} of one ring, each within -180..180 (w: its
+  // world copy; lo, hi: its longitudes).
+  function splitRing(ring) {
+    var sc = scan(ring);
+    if (!sc.jump) { return [{w: 0, ring: ring, lo: sc.lo, hi: sc.hi}]; }
+    var u = unwrap(ring), first = u[0], last = u[u.length - 1], lat = 0;
+    if (Math.abs(last[0] - first[0]) > 180) {  // round a pole: close along it
+      u.forEach(function (p) { lat += p[1]; });
+      if (Math.abs(lat / u.length) >= 89.9) { return []; }  // the pole itself
+      var pole = lat < 0 ? -90 : 90;
+      u.push([last[0], pole], [first[0], pole]);
+    }
+    var lo = Infinity, hi = -Infinity;
+    u.forEach(function (p) { lo = Math.min(lo, p[0]); hi = Math.max(hi, p[0]); });
+    var out = [];
+    for (var w = Math.floor((lo + 180) / 360); w * 360 - 180 < hi; w++) {
+      var west = w * 360 - 180;
+      var piece = clipLon(clipLon(u, west, true), west + 360, false);
+      if (piece.length < 3) { continue; }
+      var shifted = piece.map(function (p) { return [p[0] - w * 360, p[1]]; });
+      var s2 = scan(shifted);
+      out.push({w: w, ring: shifted, lo: s2.lo, hi: s2.hi});
+    }
+    return out;
+  }
+
+  // A feature's polygons cut at the antimeridian; each polygon's longitude span
+  // (of its outer ring) goes to ``spans``, for the copies below.
+  function splitPolygons(geometry, spans) {
+    var polys = geometry.type === 'Polygon' ? [geometry.coordinates] :
+      geometry.type === 'MultiPolygon' ? geometry.coordinates : [];
+    var out = [];
+    polys.forEach(function (rings) {
+      var byCopy = new Map();
+      rings.forEach(function (ring, k) {
+        splitRing(ring).forEach(function (piece) {
+          if (!byCopy.has(piece.w)) { byCopy.set(piece.w, {rings: [], lo: 0, hi: 0}); }
+          var poly = byCopy.get(piece.w);
+          if (!poly.rings.length) { poly.lo = piece.lo; poly.hi = piece.hi; }
+          poly.rings.push(piece.ring);
+        });
+      });
+      byCopy.forEach(function (poly) {
+        out.push(poly.rings);
+        spans.push(poly);
+      });
+    });
+    return {type: 'MultiPolygon', coordinates: out};
+  }
+
+  /* Land within 30 degrees of the antimeridian, repeated on the other side of it
+   * (fill only: the cut 30 degrees out draws no line), so that a view across
+   * the antimeridian shows Chukotka and Alaska, or Fiji, whole. Built when the
+   * view first comes within 30 degrees of the antimeridian. */
+  var COPY_BAND = 30;
+  function antimeridianCopies(spans) {
+    var out = [];
+    spans.forEach(function (poly) {
+      [[180 - COPY_BAND, true, -360], [COPY_BAND - 180, false, 360]].forEach(function (c) {
+        if (c[1] ? poly.hi <= c[0] : poly.lo >= c[0]) { return; }
+        var copy = [];
+        poly.rings.forEach(function (ring) {
+          var piece = clipLon(ring, c[0], c[1]);
+          if (piece.length >= 3) {
+            copy.push(piece.map(function (p) { return [p[0] + c[2], p[1]]; }));
+          }
+        });
+        if (copy.length) { out.push(copy); }
+      });
+    });
+    return {type: 'Feature', properties: {},
+      geometry: {type: 'MultiPolygon', coordinates: out}};
+  }
+
   function basemap(map, baseId) {
     var node = document.getElementById(baseId);
     if (!node || typeof topojson === 'undefined') { return null; }
     var topo = JSON.parse(node.textContent);
     var countries = topojson.feature(topo, topo.objects.countries);
+    var spans = [];
+    countries.features.forEach(function (f) { f.geometry = splitPolygons(f.geometry, spans); });
     addPane(map, 'geomapBase', 150);
     map.getContainer().style.background = '#cfe0ea';
-    return L.geoJSON(countries, {
-      pane: 'geomapBase',
-      renderer: L.canvas({pane: 'geomapBase', padding: 0.5}),
-      interactive: false,
+    var renderer = L.canvas({pane: 'geomapBase', padding: 0.5});
+    var fill = L.geoJSON(countries, {
+      pane: 'geomapBase', renderer: renderer, interactive: false,
       attribution: 'Country outlines: Natural Earth (public domain)',
       style: {color: '#8a8a8a', weight: 0.8, fillColor: '#f4f1ea', fillOpacity: 1}
-    }).addTo(map);
+    });
+    var copies = L.geoJSON(null, {
+      pane: 'geomapBase', renderer: renderer, interactive: false,
+      style: {stroke: false, fillColor: '#f4f1ea', fillOpacity: 1}
+    });
+    var group = L.layerGroup([fill, copies]).addTo(map);
+    // The copies are built the first time the view comes near the antimeridian
+    // (most maps never do, and their load should not pay for it).
+    var built = false;
+    function nearAntimeridian() {
+      if (built) { return; }
+      var b = map.getBounds();
+      if (b.getWest() < COPY_BAND - 180 || b.getEast() > 180 - COPY_BAND) {
+        built = true;
+        map.off('moveend', nearAntimeridian);
+        copies.addData(antimeridianCopies(spans));
+      }
+    }
+    map.on('moveend', nearAntimeridian);
+    nearAntimeridian();
+    return {fill: fill, copies: copies, group: group};
+  }
+
+  /* Labels: country names (at their landmass's pole of inaccessibility, from a
+   * zoom where they fit) and the names of the places that carry incidents
+   * (largest tolls first). Each view shows those that fit without overlapping,
+   * in priority order, as DOM text (textContent). Country names sit in a pane
+   * under the tiles (an online map shows its own, unless the tiles are
+   * missing); place names above the incident circles, in every mode. */
+  var MAX_LABELS = 250;
+  var LabelLayer = L.Layer.extend({
+    initialize: function (items, options) {
+      this._items = items;  // [{lat, lon, text, minZoom, kind}], in priority order
+      L.setOptions(this, options);
+      this.shown = 0;
+    },
+
+    onAdd: function (map) {
+      this._boxes = {
+        country: L.DomUtil.create('div', 'geomap-labels', map.getPane(this.options.pane)),
+        place: L.DomUtil.create('div', 'geomap-labels', map.getPane(this.options.placePane))
+      };
+      map.on('zoomstart', this._hide, this);
+      map.on('moveend', this._draw, this);
+      this._draw();
+    },
+
+    onRemove: function (map) {
+      map.off('zoomstart', this._hide, this);
+      map.off('moveend', this._draw, this);
+      L.DomUtil.remove(this._boxes.country);
+      L.DomUtil.remove(this._boxes.place);
+      this.shown = 0;
+    },
+
+    _hide: function () {
+      this._boxes.country.style.display = this._boxes.place.style.display = 'none';
+    },
+
+    _draw: function () {
+      var map = this._map, zoom = map.getZoom(), size = map.getSize();
+      var boxes = this._boxes, placed = [], shown = 0;
+      [boxes.country, boxes.place].forEach(function (box) {
+        while (box.firstChild) { box.removeChild(box.firstChild); }
+        box.style.display = '';
+      });
+      for (var i = 0; i < this._items.length && shown < MAX_LABELS; i++) {
+        var it = this._items[i];
+        if (zoom < it.minZoom) { continue; }
+        var cp = map.latLngToContainerPoint([it.lat, it.lon]);
+        if (cp.x < -50 || cp.y < -20 || cp.x > size.x + 50 || cp.y > size.y + 20) { continue; }
+        var place = it.kind === 'place';
+        var w = it.text.length * (place ? 6.6 : 7.2) + 4, h = place ? 15 : 14;
+        var x0 = place ? cp.x + 5 : cp.x - w / 2, y0 = cp.y - h / 2;
+        var hit = false;
+        for (var k = 0; k < placed.length && !hit; k++) {
+          var r = placed[k];
+          hit = x0 < r[2] && x0 + w > r[0] && y0 < r[3] && y0 + h > r[1];
+        }
+        if (hit) { continue; }
+        placed.push([x0, y0, x0 + w, y0 + h]);
+        var node = el('div', 'gm-label gm-label-' + it.kind);
+        node.setAttribute('data-label', it.kind);
+        node.appendChild(el('span', null, it.text));
+        L.DomUtil.setPosition(node, map.latLngToLayerPoint([it.lat, it.lon]));
+        boxes[it.kind].appendChild(node);
+        shown++;
+      }
+      this.shown = shown;
+    }
+  });
+
+  function labelItems(D) {
+    var items = [], Lb = D.labels || {lat: []};
+    for (var j = 0; j < Lb.lat.length; j++) {
+      // the ten largest tolls are named from zoom 3, the next 90 from 5, the rest 7
+      items.push({lat: Lb.lat[j], lon: Lb.lon[j], text: D.strings[Lb.name[j]],
+        minZoom: j < 10 ? 3 : j < 100 ? 5 : 7, kind: 'place'});
+    }
+    (D.countries || []).forEach(function (c) {
+      items.push({lat: c[1], lon: c[2], text: c[0], minZoom: c[3], kind: 'country'});
+    });
+    return items;
   }
 
   window.geomapRender = function (map, dataId, baseId) {
@@ -464,6 +740,10 @@
     window.geomap = api;
 
     var base = baseId ? basemap(map, baseId) : null;
+    addPane(map, 'geomapLabels', 160);
+    addPane(map, 'geomapPlaceLabels', 420);
+    var labels = new LabelLayer(labelItems(D), {pane: 'geomapLabels',
+      placePane: 'geomapPlaceLabels'}).addTo(map);
     timings.basemap = now();
     if (map.attributionControl) {
       map.attributionControl.addAttribution(
@@ -539,8 +819,10 @@
     });
 
     // Clusters and heat map: built on first use.
+    // Cluster icons in a neutral slate, sized by count: the plugin's default
+    // green/yellow/orange would read as event types.
     var clusters = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
-      maxClusterRadius: 50});
+      maxClusterRadius: 50, iconCreateFunction: clusterIcon});
     clusters.bindPopup(function (layer) { return incidentPopup(D, layer.geomapIndex); },
       {maxWidth: 360, minWidth: 220});
     var clusterMarkers = null;
@@ -569,17 +851,19 @@
     overlays['Incident clusters'] = clusters;
     overlays['Heat map (killed + wounded)'] = heat;
     overlays['Places mentioned (' + fmtInt(P.lat.length) + ')'] = places;
-    if (base) { overlays['Country outlines'] = base; }
+    if (base) { overlays['Country outlines'] = base.group; }
+    overlays['Labels'] = labels;
     L.control.layers(null, overlays, {collapsed: false, position: 'topright'}).addTo(map);
     titleControl(D, map);
     legendControl(D, map);
 
     if (D.dates.length) {
-      timeControl(D, map, function (upto, single) {
+      timeControl(D, map, function (upto, single, undated) {
         var c = D.inc, count = 0;
         for (var i = 0; i < N; i++) {
           var di = c.d[i];
-          var show = upto === null ? true : (di >= 0 && (single ? di === upto : di <= upto));
+          var show = di < 0 ? undated :
+            (upto === null || (single ? di === upto : di <= upto));
           visible[i] = show ? 1 : 0;
           count += visible[i];
         }
@@ -591,7 +875,8 @@
       });
     }
 
-    api.layers = {incidents: incidents, places: places, clusters: clusters, heat: heat, base: base};
+    api.layers = {incidents: incidents, places: places, clusters: clusters, heat: heat,
+      base: base && base.fill, baseCopies: base && base.copies, labels: labels};
     api.visibleCount = N;
     timings.end = now();
     map.whenReady(function () {
