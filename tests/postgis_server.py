@@ -78,6 +78,17 @@ def postgis_available() -> str | None:
     return None
 
 
+def require_postgis() -> None:
+    """Fail (or skip, with ``GEOMAP_ALLOW_NO_POSTGIS=1``) when PostGIS is missing."""
+    import pytest
+
+    reason = postgis_available()
+    if reason is not None:
+        if os.environ.get("GEOMAP_ALLOW_NO_POSTGIS") == "1":
+            pytest.skip(reason)
+        pytest.fail(f"{reason} (set GEOMAP_ALLOW_NO_POSTGIS=1 to skip)")
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

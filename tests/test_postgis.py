@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from postgis_server import postgis_available, postgis_server
+from postgis_server import postgis_server, require_postgis
 
 from geomap.cli import main
 from geomap.ingest import read_articles
@@ -29,11 +28,7 @@ pytestmark = pytest.mark.postgis
 
 @pytest.fixture(scope="module")
 def pg_url():
-    reason = postgis_available()
-    if reason is not None:
-        if os.environ.get("GEOMAP_ALLOW_NO_POSTGIS") == "1":
-            pytest.skip(reason)
-        pytest.fail(f"{reason} (set GEOMAP_ALLOW_NO_POSTGIS=1 to skip)")
+    require_postgis()
     with postgis_server() as url:
         yield url
 

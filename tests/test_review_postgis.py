@@ -10,12 +10,11 @@ import concurrent.futures
 import dataclasses
 import io
 import json
-import os
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from postgis_server import postgis_available, postgis_server
+from postgis_server import postgis_server, require_postgis
 from review_fixtures import RESULTS, T1
 from review_server import TOKEN, review_server
 
@@ -28,11 +27,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture(scope="module")
 def pg_url():
-    reason = postgis_available()
-    if reason is not None:
-        if os.environ.get("GEOMAP_ALLOW_NO_POSTGIS") == "1":
-            pytest.skip(reason)
-        pytest.fail(f"{reason} (set GEOMAP_ALLOW_NO_POSTGIS=1 to skip)")
+    require_postgis()
     with postgis_server("geomap_review") as url:
         yield url
 
