@@ -214,11 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--places", metavar="FILE", action="append", default=None,
                    help="geoparse gold JSONL (repeatable; default: "
                         "../shared/data/geoparse/*.jsonl)")
-    p.add_argument("--incidents", metavar="FILE", nargs="?", const="",
-                   default=None,
-                   help="incident gold JSONL (default with no FILE: "
-                        "../shared/data/incidents/dev.jsonl); alone, runs only the "
-                        "incident evaluation")
+    p.add_argument("--incidents", metavar="FILE", nargs="*", default=None,
+                   help="incident gold JSONL files, scored one by one (default with "
+                        "no FILE: ../shared/data/incidents/dev.jsonl); alone, runs "
+                        "only the incident evaluation")
+    p.add_argument("--folds", type=_positive_int, metavar="K",
+                   help="cross-validate the fitted incident decisions: K folds by "
+                        "article over all --incidents files, figures per file")
     p.add_argument("--baselines", action="store_true",
                    help="also run the geotext and spaCy-NER+population baselines")
     p.add_argument("--limit", type=_positive_int, metavar="N",
@@ -565,6 +567,7 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     report = evaluate.run(
         places=args.places, incidents=args.incidents, baselines=args.baselines,
         limit=args.limit, gazetteer=args.gazetteer, errors=args.errors,
+        folds=args.folds,
     )
     stdout.write(json.dumps(report, indent=2) + "\n" if args.json
                  else evaluate.format_report(report))

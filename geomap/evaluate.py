@@ -14,6 +14,7 @@ import math
 import re
 import statistics
 import subprocess
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 from geomap.errors import InputError, MissingDependencyError, install_hint
 from geomap.geo import haversine_km
 from geomap.ingest import parse_date
-from geomap.models import Article, Incident
+from geomap.models import Article, Incident, Place
 
 __all__ = [
     "MISS_KM",
@@ -30,6 +31,7 @@ __all__ = [
     "format_report",
     "geoparse_metrics",
     "incident_metrics",
+    "place_distance",
     "run",
 ]
 
@@ -234,6 +236,39 @@ def _geotext_baseline(docs: Sequence[dict[str, Any]], gz: Any) -> dict[str, list
 
 # -- incidents ------------------------------------------------------------------
 
+_REGION_WORDS = re.compile(
+    r"(?i)\b(?:province|region|oblast|governorate|prefecture|state|the|of)\b")
+
+
+def _region_key(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", _REGION_WORDS.sub(" ", name))
+    return "".join(ch for ch in folded.casefold() if ch.isalnum())
+
+
+def place_distance(place: Place, gold: dict[str, Any]) -> float | None:
+    """Match distance of a predicted place to a gold incident, None if no match.
+
+    The rule of ``../shared/data/incidents/README.md``: the same GeoNames id
+    (distance 0), or a point within 25 km, or, for region-level gold (no id,
+    its location naming a province, region, oblast...), a region-precision
+    prediction in the same first-level region of the same country.
+    """
+    if gold.get("geonameid") is not None and place.has_geonameid \
+            and gold["geonameid"] == place.geonameid:
+        return 0.0
+    km = haversine_km(place.lat, place.lon, gold["lat"], gold["lon"])
+    if km <= INCIDENT_KM:
+        return km
+    if gold.get("geonameid") is None and place.feature == "admin1" and \
+            _REGION_WORDS.search(gold.get("location", "")) and \
+            place.country_code == gold.get("country_code"):
+        a = _region_key(place.admin1 or place.name)
+        b = _region_key(gold.get("admin1") or gold.get("location", ""))
+        if a and b and (a.startswith(b) or b.startswith(a)):
+            return km
+    return None
+
+
 def _match_incidents(
     preds: Sequence[Incident], golds: Sequence[dict[str, Any]],
 ) -> list[tuple[Incident, dict[str, Any]]]:
@@ -242,11 +277,11 @@ def _match_incidents(
         if p.place is None:
             continue
         for j, g in enumerate(golds):
-            same_id = (g.get("geonameid") is not None and p.place.has_geonameid
-                       and g["geonameid"] == p.place.geonameid)
-            km = haversine_km(p.place.lat, p.place.lon, g["lat"], g["lon"])
-            if not (same_id or km <= INCIDENT_KM):
+            dist = place_distance(p.place, g)
+            if dist is None:
                 continue
+            same_id = dist == 0.0
+            km = dist
             gdate = g.get("date")
             if p.date is not None and gdate and p.date.isoformat() != gdate:
                 continue
@@ -341,16 +376,67 @@ def _commit() -> str | None:
         return None
 
 
+def _incident_gold(path: Path, limit: int | None) -> list[tuple[dict[str, Any], Article]]:
+    """Gold records of an incident file with their articles."""
+    docs = _read_jsonl(path, limit)
+    out = []
+    for n, d in enumerate(docs):
+        d["id"] = str(d.get("id", f"{path.stem}:{n}"))
+        out.append((d, Article(id=d["id"], text=d["text"],
+                               date=parse_date(d.get("date"), f"{path}:{n + 1}"))))
+    return out
+
+
+def parse_for_training(articles: Sequence[Article], pipeline: Any
+                       ) -> list[tuple[Any, Article, list[Any]]]:
+    """``(doc, article, mentions)`` per article, parsed once, for fitting and CV."""
+    from geomap.resolve import resolve_doc
+
+    nlp, gz = pipeline.nlp, pipeline.gazetteer
+    out = []
+    texts = (a.text for a in articles)
+    for doc, a in zip(nlp.pipe(texts, batch_size=16), articles, strict=True):
+        out.append((doc, a, resolve_doc(doc, a.id, gz,
+                                        country_focus=pipeline.country_focus)))
+    return out
+
+
+def _cross_validated_incidents(
+    gold: Sequence[tuple[Path, list[tuple[dict[str, Any], Article]]]], pipeline: Any,
+    k: int,
+) -> dict[str, list[Incident]]:
+    from geomap.incidents.extract import extract_incidents
+    from geomap.incidents.training import cross_validate, examples, fit
+
+    pairs = [pair for _, ps in gold for pair in ps]
+    parsed = parse_for_training([a for _, a in pairs], pipeline)
+    labelled = examples(parsed, [d.get("incidents") or [] for d, _ in pairs])
+    preds: dict[str, list[Incident]] = defaultdict(list)
+
+    def predict(test: list[int], weights: Any) -> None:
+        for i in test:
+            doc, article, mentions = parsed[i]
+            preds[article.id].extend(extract_incidents(doc, article, mentions,
+                                                       weights=weights)[0])
+
+    cross_validate(len(parsed), k, lambda train: fit([labelled[i] for i in train]), predict)
+    return preds
+
+
 def run(
-    *, places: Iterable[str] | None = None, incidents: str | None = None,
+    *, places: Iterable[str] | None = None,
+    incidents: str | Sequence[str] | None = None,
     baselines: bool = False, limit: int | None = None, gazetteer: str | None = None,
-    errors: str | None = None,
+    errors: str | None = None, folds: int | None = None,
 ) -> dict[str, Any]:
     """Run the evaluation; returns a JSON-able report.
 
     With neither ``places`` nor ``incidents`` given, both default corpora run.
-    ``incidents=""`` means the default incident file; given alone, only the
-    incident evaluation runs.
+    ``incidents`` is one file or several (``""`` or ``[]``: the default
+    file); given alone, only the incident evaluation runs. With ``folds``, the
+    fitted incident decisions are cross-validated: k folds by article over all
+    the incident files together, each fold predicted with weights fitted on
+    the others; figures are reported per file.
     """
     from geomap.pipeline import Pipeline
 
@@ -359,17 +445,20 @@ def run(
     if places is None and incidents is None:
         data = default_data_dir()
         place_files = sorted((data / "geoparse").glob("*.jsonl"))
-        incident_file: Path | None = data / "incidents" / "dev.jsonl"
+        incident_files = [data / "incidents" / "dev.jsonl"]
     else:
         place_files = [Path(p) for p in places or []]
-        incident_file = (None if incidents is None else
-                         Path(incidents) if incidents else
-                         default_data_dir() / "incidents" / "dev.jsonl")
-    if not place_files and incident_file is None:
+        if isinstance(incidents, str):
+            incidents = [incidents] if incidents else []
+        incident_files = [] if incidents is None else [Path(f) for f in incidents if f] \
+            or [default_data_dir() / "incidents" / "dev.jsonl"]
+    if folds is not None and folds < 2:
+        raise InputError("--folds needs at least 2 folds")
+    if not place_files and not incident_files:
         raise InputError("no evaluation data given; pass --incidents FILE and/or "
                          "--places FILE")
     pipeline = Pipeline(gazetteer=gazetteer)
-    report: dict[str, Any] = {"commit": _commit(), "places": {}, "incidents": None}
+    report: dict[str, Any] = {"commit": _commit(), "places": {}, "incidents": []}
     err_rows: list[dict[str, Any]] | None = [] if errors else None
     for path in place_files:
         docs = _read_jsonl(path, limit)
@@ -386,18 +475,17 @@ def run(
             entry["geotext"] = geoparse_metrics(
                 docs, _geotext_baseline(docs, pipeline.gazetteer))
         report["places"][path.stem] = entry
-    if incident_file is not None:
-        docs = _read_jsonl(incident_file, limit)
-        articles = [Article(id=str(d.get("id", n)), text=d["text"],
-                            date=parse_date(d.get("date"), f"{incident_file}:{n + 1}"))
-                    for n, d in enumerate(docs)]
-        for d, a in zip(docs, articles, strict=True):
-            d["id"] = a.id
-        preds: dict[str, list[Incident]] = defaultdict(list)
-        for res in pipeline.process_many(articles):
+    gold = [(path, _incident_gold(path, limit)) for path in incident_files]
+    if folds:
+        preds = _cross_validated_incidents(gold, pipeline, folds)
+    else:
+        preds = defaultdict(list)
+        for res in pipeline.process_many(a for _, pairs in gold for _, a in pairs):
             preds[res.article.id].extend(res.incidents)
-        report["incidents"] = {"file": incident_file.name,
-                               **incident_metrics(docs, preds, err_rows)}
+    for path, pairs in gold:
+        docs = [d for d, _ in pairs]
+        report["incidents"].append({"file": path.name, "folds": folds,
+                                    **incident_metrics(docs, preds, err_rows)})
     if errors and err_rows is not None:
         from geomap.outputs.atomic import atomic_write
 
@@ -423,10 +511,10 @@ def format_report(report: dict[str, Any]) -> str:
                 f"{m['median_km']:>11.1f}{m['misses']:>8}{m['precision']:>7.3f}"
                 f"{m['recall']:>7.3f}{m['f1']:>7.3f}{m['resolved']['acc161']:>13.3f}")
         del corpus
-    inc = report.get("incidents")
-    if inc:
+    for inc in report.get("incidents") or []:
+        cv = f", {inc['folds']}-fold cross-validated" if inc.get("folds") else ""
         lines.append(f"\nincidents: {inc['file']} ({inc['articles']} articles, "
-                     f"{inc['gold']} gold, {inc['predicted']} predicted)")
+                     f"{inc['gold']} gold, {inc['predicted']} predicted{cv})")
         lines.append(f"  precision {inc['precision']:.3f}  recall {inc['recall']:.3f}"
                      f"  F1 {inc['f1']:.3f}")
         lines.append(f"  killed exact {inc['killed_exact']:.3f}  wounded exact "

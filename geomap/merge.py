@@ -20,7 +20,7 @@ from dataclasses import replace
 from geomap.geo import haversine_km
 from geomap.models import PRECISION_RANK, Incident, Place
 
-__all__ = ["merge_incidents", "types_compatible"]
+__all__ = ["contains", "merge_incidents", "same_place", "types_compatible"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,20 @@ def types_compatible(a: str, b: str) -> bool:
     if a == b or a in _WILDCARD or b in _WILDCARD:
         return True
     return (a in _EXPLOSIVE and b in _EXPLOSIVE) or (a in _ARMED and b in _ARMED)
+
+
+def contains(coarse: Place, fine: Place) -> bool:
+    """Whether ``fine`` lies in the region or country ``coarse`` (same country).
+
+    A country contains every finer place of its country; a first-level region
+    contains the towns and districts that carry its ``admin1`` name.
+    """
+    if coarse.country_code != fine.country_code or coarse.feature == fine.feature:
+        return False
+    if coarse.feature == "country":
+        return fine.feature != "continent"
+    return (coarse.feature == "admin1" and fine.feature in ("city", "admin2")
+            and coarse.admin1 is not None and coarse.admin1 == fine.admin1)
 
 
 def same_place(a: Place | None, b: Place | None, max_km: float) -> bool:

