@@ -136,8 +136,53 @@ def test_eval_on_small_gold_files(tmp_path):
     report = json.loads(out)
     g = report["places"]["gold_places"]["geomap"]
     assert (g["acc161"], g["misses"], g["recall"]) == (1.0, 0, 1.0)
-    inc = report["incidents"]
+    [inc] = report["incidents"]
+    assert inc["file"] == "gold_incidents.jsonl"
     assert (inc["precision"], inc["recall"], inc["killed_exact"]) == (1.0, 1.0, 1.0)
+
+
+def _incident_gold(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+# Our own sentences: (text, place, geonameid, lat, lon, killed) per article.
+_SMALL_GOLD = [
+    ("Shelling killed three people in Kherson on Sunday.", "Kherson", 706448,
+     46.656, 32.618, 3),
+    ("Two civilians died when a drone hit a house in Kharkiv on Monday.", "Kharkiv",
+     706483, 49.981, 36.253, 2),
+    ("A missile strike on Lviv killed seven people on Saturday, the mayor said.",
+     "Lviv", 702550, 49.838, 24.023, 7),
+    ("Five people were killed by artillery fire in Zaporizhzhia on Friday.",
+     "Zaporizhzhia", 687700, 47.823, 35.190, 5),
+]
+
+
+def _gold_rows(items):
+    return [{"id": f"s{n}", "date": "2023-03-06", "text": text, "incidents": [
+        {"location": place, "geonameid": gid, "lat": lat, "lon": lon,
+         "killed": killed, "wounded": None, "date": None}]}
+        for n, (text, place, gid, lat, lon, killed) in enumerate(items)]
+
+
+def test_eval_scores_each_incident_file_and_cross_validates(tmp_path):
+    a = _incident_gold(tmp_path / "a.jsonl", _gold_rows(_SMALL_GOLD[:2]))
+    b = _incident_gold(tmp_path / "b.jsonl", _gold_rows(_SMALL_GOLD[2:]))
+    code, out, err = run("eval", "--incidents", a, b, "--folds", "2", "--json", "-q")
+    assert code == 0, err
+    report = json.loads(out)
+    assert [(r["file"], r["folds"], r["articles"], r["gold"])
+            for r in report["incidents"]] == [("a.jsonl", 2, 2, 2), ("b.jsonl", 2, 2, 2)]
+    # each fold is predicted by weights fitted on the other: still a real prediction
+    assert all(r["predicted"] >= 1 for r in report["incidents"])
+
+
+def test_eval_folds_below_two_is_one_line_error(tmp_path):
+    a = _incident_gold(tmp_path / "a.jsonl", _gold_rows(_SMALL_GOLD[:2]))
+    code, out, err = run("eval", "--incidents", a, "--folds", "1", "-q")
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1 and "at least 2 folds" in err
 
 
 def test_missing_input_is_one_line_error_and_no_output(tmp_path):

@@ -407,11 +407,11 @@ def test_cli_import_of_a_bad_dump_is_one_line(tmp_path):
 
 
 def test_date_lookup_is_linear_in_sentences(geomap_pipeline, monkeypatch):
-    import geomap.incidents as incidents
+    import geomap.incidents.context as context
 
     calls = []
-    original = incidents.find_date_expressions
-    monkeypatch.setattr(incidents, "find_date_expressions",
+    original = context.find_date_expressions
+    monkeypatch.setattr(context, "find_date_expressions",
                         lambda text: calls.append(1) or original(text))
     n = 200
     text = " ".join(f"Shelling killed {i % 9 + 2} people in Kharkiv." for i in range(n))

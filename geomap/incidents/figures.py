@@ -31,6 +31,8 @@ _SINGULAR_DETS = frozenset({"a", "an", "another", "the", "this", "that", "his", 
 _VICTIM_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos"})
 _SINGULAR_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _WEAK = frozenset(r["id"] for r in load_patterns("casualty_patterns") if r.get("weak"))
+_NUMERIC = frozenset(r["id"] for r in load_patterns("casualty_patterns")
+                     if r.get("numeric") or r["label"] == "toll")
 _POWER = frozenset({"^", "**", "\u00d7"})
 _NEGATORS = frozenset({"no", "nobody", "none", "no-one"})
 _KILL_WORDS = load("casualty_triggers", "kill_verb") | load(
@@ -199,7 +201,7 @@ def read_figures(doc: Doc) -> list[Figure]:
         count, number = _count_of(victim)
         if count is None or count.value == 0:
             continue
-        if number is None and (label == "toll" or victim.i == trigger.i):
+        if number is None and (span.kb_id_ in _NUMERIC or victim.i == trigger.i):
             continue  # a toll needs its number; "the toll" itself counts nobody
         if number is None and trigger.dep_ in ("acl", "amod") and trigger.head.i == victim.i:
             continue  # "an injured man": a description, not a count
