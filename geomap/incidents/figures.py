@@ -104,7 +104,8 @@ def _count_number(tok: Token) -> Count | None:
 def _count_single(noun: Token) -> tuple[Count | None, Token | None]:
     if _is_number(noun):
         return _count_number(noun), noun
-    nummods = [c for c in noun.children if c.dep_ == "nummod"]
+    nummods = [c for c in noun.children if c.dep_ == "nummod"
+               or (c.dep_ == "compound" and c.i < noun.i and _is_number(c))]
     if nummods:
         return _count_number(nummods[0]), nummods[0]
     head = noun.head

@@ -8,6 +8,7 @@ import spacy
 from spacy.language import Language
 
 import geomap.nlp.casualties  # noqa: F401  (registers "geomap_casualties")
+import geomap.nlp.sentences  # noqa: F401  (registers "geomap_sentences")
 import geomap.recognise  # noqa: F401  (registers the "geomap_toponyms" factory)
 from geomap.errors import ModelMissingError
 
@@ -38,6 +39,8 @@ def load_nlp(
     # Long articles are split by the pipeline before parsing; this is a backstop.
     nlp.max_length = 2_000_000
     if toponyms:
+        if "parser" in nlp.pipe_names:
+            nlp.add_pipe("geomap_sentences", before="parser")
         nlp.add_pipe("geomap_casualties", last=True)
         nlp.add_pipe("geomap_toponyms", last=True,
                      config={"gazetteer_path": gazetteer_path})

@@ -1,0 +1,178 @@
+"""The casualty patterns (geomap/nlp/lexicon/casualty_patterns.jsonl) on our own
+sentences, three or more paraphrases per construction, through the real parser."""
+
+import pytest
+
+from geomap.incidents.figures import read_figures
+from geomap.nlp.casualties import EVENT_TYPES_KEY, PERIODS
+
+
+def figures(nlp, text):
+    return sorted((f.kind, f.value) for f in read_figures(nlp(text)))
+
+
+CONSTRUCTIONS = {
+    "passive": [
+        ("Eleven villagers were killed in the raid.", [("killed", 11)]),
+        ("At least 23 people were wounded by the blast.", [("wounded", 23)]),
+        ("Six soldiers were injured when their convoy was ambushed.", [("wounded", 6)]),
+    ],
+    "active": [
+        ("The explosion killed 14 workers at the plant.", [("killed", 14)]),
+        ("Artillery fire injured nine children near the school.", [("wounded", 9)]),
+        ("A car bomb killing eight people shook the market.", [("killed", 8)]),
+    ],
+    "intransitive": [
+        ("Four miners died after the tunnel collapsed.", [("killed", 4)]),
+        ("Thirty passengers perished when the ferry capsized.", [("killed", 30)]),
+        ("Two firefighters died fighting the blaze.", [("killed", 2)]),
+    ],
+    "participle": [
+        ("Police counted 17 people killed in the stampede.", [("killed", 17)]),
+        ("There were 40 people injured in the collision.", [("wounded", 40)]),
+        ("Rescuers reported 12 people hurt in the quake.", [("wounded", 12)]),
+    ],
+    "number noun": [
+        ("The flood caused 25 deaths in the valley.", [("killed", 25)]),
+        ("Doctors treated 60 injuries after the crush.", [("wounded", 60)]),
+        ("Officials recorded 19 fatalities on the road.", [("killed", 19)]),
+    ],
+    "bodies of": [
+        ("Divers recovered the bodies of seven fishermen.", [("killed", 7)]),
+        ("Searchers found the bodies of 13 migrants in the desert.", [("killed", 13)]),
+        ("The bodies of five hikers were pulled from the snow.", [("killed", 5)]),
+    ],
+    "left dead": [
+        ("The landslide left 22 people dead.", [("killed", 22)]),
+        ("The ambush left three soldiers dead and five wounded.",
+         [("killed", 3), ("wounded", 5)]),
+        ("The storm left 15 residents injured.", [("wounded", 15)]),
+    ],
+    "shot dead": [
+        ("Gunmen shot dead 16 worshippers at the shrine.", [("killed", 16)]),
+        ("Soldiers shot dead four protesters at the checkpoint.", [("killed", 4)]),
+        ("Militants shot dead nine travellers on the highway.", [("killed", 9)]),
+    ],
+    "shot and killed": [
+        ("A man shot and killed three neighbours on Sunday.", [("killed", 3)]),
+        ("The attacker stabbed and killed two guards.", [("killed", 2)]),
+        ("Robbers shot and killed a shopkeeper.", [("killed", 1)]),
+    ],
+    "claimed lives": [
+        ("The fire claimed 31 lives.", [("killed", 31)]),
+        ("The epidemic of violence took 12 lives in the town.", [("killed", 12)]),
+        ("The collapse cost 44 lives.", [("killed", 44)]),
+    ],
+    "toll rose to": [
+        ("The death toll from the flood rose to 57 on Friday.", [("killed", 57)]),
+        ("The death toll climbed to 210 overnight.", [("killed", 210)]),
+        ("The toll from the blast has reached 35.", [("killed", 35)]),
+    ],
+    "number of people killed": [
+        ("The number of people killed in the fire rose to 48.", [("killed", 48)]),
+        ("The number of people killed when a rocket hit the depot has climbed to "
+         "at least 40, the governor said.", [("killed", 40)]),
+        ("Officials lowered the number of people killed in the blasts to 70 from 95.",
+         [("killed", 70)]),
+    ],
+    "treated": [
+        ("Eight people were treated for smoke inhalation.", [("wounded", 8)]),
+        ("Twelve pupils were hospitalised after the gas leak.", [("wounded", 12)]),
+        ("Three officers were treated for minor injuries.", [("wounded", 3)]),
+    ],
+    "suffered injuries": [
+        ("Two passengers suffered serious injuries.", [("wounded", 2)]),
+        ("The driver sustained head injuries in the crash.", [("wounded", 1)]),
+        ("Five climbers suffered burns in the blaze.", [("wounded", 5)]),
+    ],
+    "one person": [
+        ("A teenager was killed in the shooting.", [("killed", 1)]),
+        ("The victim died at the scene.", [("killed", 1)]),
+        ("He was killed instantly, the police said.", [("killed", 1)]),
+    ],
+    "a couple": [
+        ("A couple were killed when their car was hit.", [("killed", 2)]),
+        ("Both men died in hospital.", [("killed", 2)]),
+        ("The couple were injured by falling debris.", [("wounded", 2)]),
+    ],
+    "shot is a wound": [
+        ("A woman was shot in the leg outside the bar.", [("wounded", 1)]),
+        ("Two teenagers were shot near the park.", [("wounded", 2)]),
+        ("A guard was stabbed during the robbery.", [("wounded", 1)]),
+    ],
+    "coordinated groups are summed": [
+        ("The strike killed 19 children and two teachers.", [("killed", 21)]),
+        ("Four police officers and three bystanders were wounded.", [("wounded", 7)]),
+        ("The blast killed six soldiers and four civilians.", [("killed", 10)]),
+    ],
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    pytest.param(t, e, id=f"{name}-{n}") for name, cases in CONSTRUCTIONS.items()
+    for n, (t, e) in enumerate(cases)])
+def test_construction(nlp, text, expected):
+    assert figures(nlp, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Nobody was hurt in the fire.",
+    "No one was killed when the shell landed in a field.",
+    "There were no injuries, the fire brigade said.",
+])
+def test_negated_figures_are_not_counts(nlp, text):
+    assert figures(nlp, text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "The attack killed 12 people, including three children.",
+    "Nine workers died, among them two engineers.",
+    "Police said 15 people were killed, including four officers.",
+])
+def test_subcounts_are_not_added(nlp, text):
+    got = figures(nlp, text)
+    assert len(got) == 1 and got[0][1] in (12, 9, 15)
+
+
+@pytest.mark.parametrize("text", [
+    "Two gunmen were killed by the police.",
+    "The attacker was shot dead by guards.",
+    "Three militants died in the clash.",
+])
+def test_attackers_are_not_victims(nlp, text):
+    assert figures(nlp, text) == []
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("The flooding has killed 300 people since the monsoon began.", "since"),
+    ("Violence this year has killed 1,200 people.", "period"),
+    ("Clashes across the country killed 40 people.", "area"),
+])
+def test_period_phrases_are_marked(nlp, text, kind):
+    doc = nlp(text)
+    assert kind in {p.label_ for p in doc.spans[PERIODS]}
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("A drone struck the refinery.", "drone"),
+    ("Air strikes hit the camp overnight.", "airstrike"),
+    ("The car bomb went off near the checkpoint.", "bombing"),
+    ("Shelling damaged two schools.", "shelling"),
+    ("A gunman opened fire in the mall.", "shooting"),
+    ("The earthquake flattened the village.", "other"),
+])
+def test_event_type_spans(nlp, text, kind):
+    doc = nlp(text)
+    assert kind in {s.label_ for s in doc.spans[EVENT_TYPES_KEY]}
+
+
+@pytest.mark.parametrize(("text", "second"), [
+    ('Rescuers worked through the night, the mayor said."We have lost friends," '
+     "she added.", '"We have lost friends," she added.'),
+    ("A shell hit the depot.Two guards were wounded.", "Two guards were wounded."),
+    ("Shelling resumed at dawn\nFive people were hurt in the old town.",
+     "Five people were hurt in the old town."),
+])
+def test_glued_paragraphs_and_line_breaks_split_sentences(nlp, text, second):
+    doc = nlp(text)
+    assert [s.text.strip() for s in doc.sents][1] == second
