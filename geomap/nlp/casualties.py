@@ -27,7 +27,7 @@ from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from geomap.nlp.lexicon import entries
+from geomap.nlp.lexicon import entries, load
 
 __all__ = [
     "CASUALTIES",
@@ -42,6 +42,11 @@ CASUALTIES = "casualties"
 TRIGGERS = "casualty_triggers"
 PERIODS = "periods"
 EVENT_TYPES_KEY = "event_types"
+#: Trigger kinds one of which every casualty pattern needs (the sentence gate).
+_GATE_KINDS = frozenset({
+    "kill_verb", "die_verb", "wound_verb", "kill_noun", "wound_noun", "kill_state",
+    "wound_state", "toll_noun", "life_noun", "treat_verb", "harm_verb", "harm_noun",
+})
 
 
 def _expand(value: Any) -> Any:
@@ -73,6 +78,10 @@ class CasualtyMatcher:
         self.dep = DependencyMatcher(nlp.vocab)
         self.labels: dict[str, str] = {}
         self.nodes: dict[str, list[str]] = {}
+        self.gate = frozenset(r["text"] for r in entries("casualty_triggers")
+                              if r.get("kind") in _GATE_KINDS)
+        # periods matter only where there is a figure or an event report
+        self.period_gate = self.gate | load("event_nouns")
         self.kill_states = frozenset(r["text"] for r in entries("casualty_triggers")
                                      if r.get("kind") == "kill_state")
         for row in load_patterns("casualty_patterns"):
@@ -98,7 +107,7 @@ class CasualtyMatcher:
     def __call__(self, doc: Doc) -> Doc:
         """Write the four span groups. RETURNS (Doc): the same doc."""
         found: dict[tuple[int, int, str], str] = {}
-        for match_id, token_ids in self.dep(doc):
+        for match_id, token_ids in self._dependency_matches(doc):
             key = doc.vocab.strings[match_id]
             names = dict(zip(self.nodes[key], token_ids, strict=True))
             victim, trigger = names["victim"], names["trigger"]
@@ -111,12 +120,32 @@ class CasualtyMatcher:
                                  for (v, _, lab), pid in ordered]
         doc.spans[TRIGGERS] = [Span(doc, t, t + 1, label=lab)
                                for (_, t, lab), _ in ordered]
-        periods = [Span(doc, s, e, label=doc.vocab.strings[m].split("#")[0])
-                   for m, s, e in self.periods(doc)]
+        periods = [Span(doc, sent.start + s, sent.start + e,
+                        label=doc.vocab.strings[m].split("#")[0])
+                   for sent in doc.sents if self._gated(sent, self.period_gate)
+                   for m, s, e in self.periods(sent)]
         doc.spans[PERIODS] = periods
         doc.spans[EVENT_TYPES_KEY] = [Span(doc, s, e, label=m)
                                       for m, s, e in self.types(doc)]
         return doc
+
+    def _dependency_matches(self, doc: Doc) -> list[tuple[int, list[int]]]:
+        """Dependency matches in the sentences that hold a trigger word.
+
+        Every pattern needs one of the trigger words, and most sentences of an
+        article have none: matching only the others keeps the component cheap.
+        """
+        out = []
+        for sent in doc.sents:
+            if not self._gated(sent, self.gate):
+                continue
+            for match_id, ids in self.dep(sent):
+                out.append((match_id, [sent.start + i for i in ids]))
+        return out
+
+    @staticmethod
+    def _gated(sent: Span, words: frozenset[str]) -> bool:
+        return any(t.lemma_ in words or t.lower_ in words for t in sent)
 
     # serialisation, as spaCy's rulers do: the patterns are package data, so
     # there is nothing to write; kept for the component protocol.
