@@ -394,7 +394,7 @@ def parse_for_training(articles: Sequence[Article], pipeline: Any
 
     nlp, gz = pipeline.nlp, pipeline.gazetteer
     out = []
-    texts = (a.text for a in articles)
+    texts = (pipeline.prepare(a.text) for a in articles)
     for doc, a in zip(nlp.pipe(texts, batch_size=16), articles, strict=True):
         out.append((doc, a, resolve_doc(doc, a.id, gz,
                                         country_focus=pipeline.country_focus)))

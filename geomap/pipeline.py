@@ -22,6 +22,7 @@ from geomap.incidents import extract_incidents
 from geomap.ingest import article_id, parse_date
 from geomap.models import Article, ArticleResult
 from geomap.nlp import DEFAULT_MODEL, load_nlp
+from geomap.nlp.truecase import NameTest, gazetteer_names, truecase
 from geomap.resolve import resolve_doc
 
 __all__ = ["CHUNK_CHARS", "Pipeline", "process_doc"]
@@ -81,15 +82,45 @@ def _parseable(text: str) -> str:
     return text
 
 
+def _original_case(result: ArticleResult, parsed: str) -> ArticleResult:
+    """Mention texts and quotes as the article wrote them.
+
+    ``parsed`` is the text the model read: the article's own, or, for
+    upper-case copy, the same text in ordinary case (:mod:`geomap.nlp.truecase`),
+    character for character at the same offsets.
+    """
+    text = _parseable(result.article.text)
+    if parsed == text or len(parsed) != len(text):
+        return result
+
+    def original(snippet: str) -> str:
+        at = parsed.find(snippet)
+        return snippet if at < 0 else text[at: at + len(snippet)]
+
+    mentions = tuple(dataclasses.replace(m, text=text[m.start:m.end])
+                     for m in result.mentions)
+    incidents = tuple(dataclasses.replace(i, quote=original(i.quote),
+                                          location=original(i.location))
+                      for i in result.incidents)
+    tolls = tuple(dataclasses.replace(t, quote=original(t.quote)) for t in result.tolls)
+    return dataclasses.replace(result, mentions=mentions, incidents=incidents,
+                               tolls=tolls)
+
+
 def process_doc(
     doc: Doc, article: Article, gazetteer: Gazetteer,
     *, country_focus: Sequence[str] = (),
 ) -> ArticleResult:
-    """Resolve places and extract incidents from one parsed article (pure)."""
+    """Resolve places and extract incidents from one parsed article (pure).
+
+    ``doc`` is the parse of ``article.text`` or of its case-normalised form
+    (:meth:`Pipeline.prepare`); mention texts and quotes come from the article.
+    """
     mentions = resolve_doc(doc, article.id, gazetteer, country_focus=country_focus)
     incidents, tolls = extract_incidents(doc, article, mentions)
-    return ArticleResult(article=article, mentions=tuple(mentions),
-                         incidents=tuple(incidents), tolls=tuple(tolls))
+    result = ArticleResult(article=article, mentions=tuple(mentions),
+                           incidents=tuple(incidents), tolls=tuple(tolls))
+    return _original_case(result, doc.text)
 
 
 def _as_article(item: Article | str) -> Article:
@@ -130,7 +161,17 @@ class Pipeline:
         self.n_process = n_process
         self.country_focus = tuple(c.upper() for c in country_focus)
         self._nlp: Language | None = None
+        self._names: NameTest | None = None
         self.chunk_chars = CHUNK_CHARS
+
+    def prepare(self, text: str) -> str:
+        """The text the model reads: encodable, upper-case copy in ordinary case.
+
+        Same length as ``text``, so offsets carry over (:mod:`geomap.nlp.truecase`).
+        """
+        if self._names is None:
+            self._names = gazetteer_names(self.gazetteer)
+        return truecase(_parseable(text), self._names)
 
     @property
     def gazetteer(self) -> Gazetteer:
@@ -177,7 +218,8 @@ class Pipeline:
             if offset == 0 and last:
                 yield process_doc(doc, article, gz, country_focus=focus)
                 continue
-            piece = dataclasses.replace(article, text=doc.text)
+            piece = dataclasses.replace(
+                article, text=article.text[offset: offset + len(doc.text)])
             part = process_doc(doc, piece, gz, country_focus=focus)
             mentions = tuple(dataclasses.replace(m, start=m.start + offset,
                                                  end=m.end + offset)
@@ -195,7 +237,7 @@ class Pipeline:
                 ) -> Iterator[tuple[str, tuple[Article, int, bool]]]:
         """``(text, (article, offset, is_last_piece))`` for ``nlp.pipe``."""
         for article in articles:
-            text = _parseable(article.text)
+            text = self.prepare(article.text)
             if len(text) <= self.chunk_chars:
                 yield text, (article, 0, True)
                 continue

@@ -53,6 +53,18 @@ CONSTRUCTIONS = {
         ("Soldiers shot dead four protesters at the checkpoint.", [("killed", 4)]),
         ("Militants shot dead nine travellers on the highway.", [("killed", 9)]),
     ],
+    "who died": [
+        ("Relatives mourned the 14 miners who died in the blast.", [("killed", 14)]),
+        ("Police named the three hikers who died on the mountain.", [("killed", 3)]),
+        ("The 22 passengers who perished in the crash were identified.",
+         [("killed", 22)]),
+    ],
+    "fatally harmed": [
+        ("Police fatally shot two men at a roadblock on Friday.", [("killed", 2)]),
+        ("Three guards were fatally stabbed during the riot.", [("killed", 3)]),
+        ("A sniper mortally wounded four villagers.", [("killed", 4)]),
+        ("Two officers were mortally wounded in the ambush.", [("killed", 2)]),
+    ],
     "shot and killed": [
         ("A man shot and killed three neighbours on Sunday.", [("killed", 3)]),
         ("The attacker stabbed and killed two guards.", [("killed", 2)]),

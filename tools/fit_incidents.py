@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--ablate", action="store_true")
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--l2-figure", type=float, default=1.0)
-    ap.add_argument("--l2-place", type=float, default=0.3)
+    ap.add_argument("--l2-place", type=float, default=3.0)
     args = ap.parse_args()
 
     gold = [(p, _incident_gold(p, None)) for p in args.files]

@@ -74,6 +74,48 @@ def _joins(group: list[Draft], d: Draft) -> bool:
                 and any(not types_compatible(t, d.event_type) for t in types))
 
 
+def _best(group: list[Draft]) -> Draft:
+    """The draft whose place stands for the group: finest, dated, earliest."""
+    return min(group, key=lambda x: (_rank(x), not x.dated_in_sentence, x.sent_index))
+
+
+def _dates_agree(a: list[Draft], b: list[Draft]) -> bool:
+    da = {x.date for x in a if x.date is not None and x.dated_in_sentence}
+    db = {x.date for x in b if x.date is not None and x.dated_in_sentence}
+    return not da or not db or bool(da & db)
+
+
+def _merge_same_sentence(groups: list[list[Draft]]) -> list[list[Draft]]:
+    """Join groups that share a sentence and ended up at the same place.
+
+    A figure may join an earlier group by restating its figures ("two people
+    dead" in the headline) while the other figure of its sentence ("and three
+    wounded") starts a group of its own; one sentence at one place on one date
+    reports one event.
+    """
+    out: list[list[Draft]] = []
+    for g in groups:
+        place = _best(g).place.mention.place
+        sents = {x.sent_index for x in g}
+        for h in out:
+            if sents & {x.sent_index for x in h} and same_place(
+                    _best(h).place.mention.place, place, 25.0) and _dates_agree(g, h):
+                h.extend(g)
+                break
+        else:
+            out.append(g)
+    return out
+
+
+def _group_date(group: list[Draft]) -> dt.date | None:
+    """The group's date: the first one stated with its own figure, else any."""
+    ordered = sorted(group, key=lambda x: x.sent_index)
+    own = [x.date for x in ordered if x.date is not None and x.dated_in_sentence]
+    if own:
+        return own[0]
+    return next((x.date for x in ordered if x.date is not None), None)
+
+
 def assemble(drafts: Sequence[Draft], article: Article, article_type: str | None
              ) -> list[Incident]:
     """Merge drafts of one event and turn each group into an Incident."""
@@ -86,6 +128,7 @@ def assemble(drafts: Sequence[Draft], article: Article, article_type: str | None
                 break
         else:
             groups.append([d])
+    groups = _merge_same_sentence(groups)
     with_figures = [g for g in groups if any(x.figures for x in g)]
     bare = [g for g in groups if not any(x.figures for x in g)]
     source = article.source or article.id
@@ -98,8 +141,7 @@ def assemble(drafts: Sequence[Draft], article: Article, article_type: str | None
         killed = current_figure([f for f in figs if f.kind == "killed"])
         wounded = current_figure([f for f in figs if f.kind == "wounded"])
         first = min((x for x in g if x.figures), default=g[0], key=lambda x: x.sent_index)
-        best = min(g, key=lambda x: (_rank(x), not x.dated_in_sentence, x.sent_index))
-        place = best.place.mention
+        place = _best(g).place.mention
         out.append(Incident(
             article_id=article.id,
             place=place.place,
@@ -107,8 +149,7 @@ def assemble(drafts: Sequence[Draft], article: Article, article_type: str | None
             precision=precision_of(place.place),
             event_type=next((x.event_type for x in g if x.event_type), None)
             or article_type or "other",
-            date=next((x.date for x in sorted(g, key=lambda x: x.sent_index)
-                       if x.date is not None), None),
+            date=_group_date(g),
             killed=killed.value if killed else None,
             wounded=wounded.value if wounded else None,
             killed_qualifier=killed.count.qualifier if killed else None,

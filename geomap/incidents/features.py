@@ -28,6 +28,7 @@ __all__ = [
     "FIGURE_FEATURES",
     "PLACE_FEATURES",
     "figure_features",
+    "main_place",
     "place_features",
     "tree_distance",
 ]
@@ -36,16 +37,18 @@ _LOC_PREPS = load("locatives", "preposition")
 _MOVEMENT = load("non_event_places", "preposition")
 _NON_EVENT_VERBS = load("non_event_places", "verb")
 _INSTITUTIONS = load("non_event_places", "noun")
-_NEAR = frozenset(t.split()[0] for t in load("nearness")) | {"off", "beyond"}
+# single-word nearness prepositions; phrases ("north of", "km from") are read
+# from the word the preposition hangs on (_DIRECTIONS)
+_NEAR = frozenset(t for t in load("nearness") if " " not in t) | {"off", "beyond"}
 _PLACE_NOUNS = load("place_nouns")
+_PERSON_NOUNS = load("person_nouns")
+_STREET_NOUNS = load("street_nouns")
 _ATTACK_VERBS = load("attack_verbs")
 _SPEECH = load("speech_verbs")
 _LEGAL = load("historical_markers", "legal")
 _MEMORY = load("historical_markers", "memory")
-_DIRECTIONS = frozenset({"north", "south", "east", "west", "northeast", "northwest",
-                         "southeast", "southwest", "km", "kilometre", "kilometer",
-                         "kilometres", "kilometers", "mile", "miles", "border",
-                         "outskirts", "outskirt", "vicinity"})
+_VENUES = load("historical_markers", "venue")
+_DIRECTIONS = load("directions")
 _QUOTES = frozenset('"\u201c\u201d')
 _KIND_FEATURES = ("city", "admin2", "admin1", "country", "region", "natural")
 
@@ -78,6 +81,9 @@ FIGURE_FEATURES: tuple[str, ...] = (
     "repeated_value",      # the same figure of the same kind appears again
     "first_sentence",      # the headline or first sentence
     "implicit",            # counted from a determiner or a name ("a man", "Smith")
+    "legal_governs",       # under a trial word ("sentenced the man who killed")
+    "memory_governs",      # under a memory word ("the anniversary of the blast")
+    "old_year_near",       # an earlier year or old date within four dependency steps
 )
 
 PLACE_FEATURES: tuple[str, ...] = (
@@ -100,6 +106,13 @@ PLACE_FEATURES: tuple[str, ...] = (
     "log_population",       # log10(population + 1) / 7
     "coarser_than_other",   # another candidate of the sentence lies inside it
     "place_noun_head",      # "the city of X", "X province"
+    "person_origin",        # "a man of X", "Smith, 36, of X": where a person is from
+    "street_name",          # "X Road", "X Boulevard": part of an address
+    "main_place",           # the article's most-named literal place below country level
+    "headline",             # named in the article's first sentence
+    "same_as_dateline",     # the dateline names this place
+    "contains_dateline",    # a coarser place that holds the dateline's place
+    "coarser_than_any",     # another candidate of this figure lies inside it
 )
 
 
@@ -138,19 +151,25 @@ def _relation(root: Token) -> dict[str, float]:
     """How a place mention hangs in its sentence: locative, reference, movement..."""
     tok = _climb(root)
     out = {"locative": 0.0, "reference_point": 0.0, "movement": 0.0, "institution": 0.0,
-           "place_noun_head": 0.0}
+           "place_noun_head": 0.0, "person_origin": 0.0, "street_name": 0.0}
     if any(c.lemma_.lower() in _INSTITUTIONS for c in [root.head] if root.dep_ == "compound"):
         out["institution"] = 1.0
+    nxt = root.doc[root.i + 1] if root.i + 1 < len(root.doc) else None
+    if nxt is not None and nxt.lower_.rstrip(".") in _STREET_NOUNS and nxt.is_title:
+        out["street_name"] = 1.0
     if tok.dep_ == "pobj":
         prep = tok.head
         p = prep.lower_
         gov = prep.head
+        if p in ("of", "from") and (gov.ent_type_ == "PERSON" or gov.lemma_.lower()
+                                    in _PERSON_NOUNS or gov.like_num):
+            out["person_origin"] = 1.0
         if gov.lemma_.lower() in _NON_EVENT_VERBS or gov.lemma_.lower() in _INSTITUTIONS:
             out["institution"] = 1.0
-        if p in _MOVEMENT:
-            out["movement"] = 1.0
-        elif p in _NEAR or (p == "of" and gov.lower_ in _DIRECTIONS):
+        if p in _NEAR or (p in ("of", "from", "to") and gov.lower_ in _DIRECTIONS):
             out["reference_point"] = 1.0
+        elif p in _MOVEMENT:
+            out["movement"] = 1.0
         elif p == "of":
             if gov.lemma_.lower() in _PLACE_NOUNS:
                 out["locative"] = out["place_noun_head"] = 1.0
@@ -184,6 +203,9 @@ def place_features(ctx: ArticleContext, anchor: Token, cands: Sequence[Candidate
     for c in ctx.candidates:
         counts[c.mention.place.geonameid] = counts.get(c.mention.place.geonameid, 0) + 1
     first = next((c for c in ctx.candidates if not c.in_dateline), None)
+    main = main_place(ctx)
+    dateline = {c.mention.place.geonameid: c.mention.place for c in ctx.candidates
+                if c.in_dateline}
     rows = np.zeros((len(cands), len(PLACE_FEATURES)))
     col = {n: i for i, n in enumerate(PLACE_FEATURES)}
     same = [c for c in cands if c.sent_index == si]
@@ -215,7 +237,39 @@ def place_features(ctx: ArticleContext, anchor: Token, cands: Sequence[Candidate
         f[col["coarser_than_other"]] = float(any(
             o is not c and _contains(place.feature, place.country_code, place.admin1, o)
             for o in same))
+        f[col["coarser_than_any"]] = float(any(
+            o is not c and _contains(place.feature, place.country_code, place.admin1, o)
+            for o in cands))
+        f[col["main_place"]] = float(
+            main is not None and place.geonameid == main.mention.place.geonameid)
+        f[col["headline"]] = float(c.sent_index == 0 and not c.in_dateline)
+        f[col["same_as_dateline"]] = float(place.geonameid in dateline)
+        f[col["contains_dateline"]] = float(any(
+            place.country_code == d.country_code and place.feature != d.feature and (
+                place.feature == "country" or place.feature == "admin1"
+                and d.feature in ("city", "admin2") and d.admin1 == place.admin1)
+            for d in dateline.values()))
     return rows
+
+
+def main_place(ctx: ArticleContext) -> Candidate | None:
+    """The article's most-named literal place below country level.
+
+    Named at least twice and more often than any other (the dateline counts as
+    one naming). RETURNS: its first candidate, or None.
+    """
+    counts: dict[int, int] = {}
+    first: dict[int, Candidate] = {}
+    for c in ctx.candidates:
+        if c.mention.place.feature in ("country", "continent", "region", "natural"):
+            continue
+        gid = c.mention.place.geonameid
+        counts[gid] = counts.get(gid, 0) + 1
+        first.setdefault(gid, c)
+    ranked = sorted(counts.values(), reverse=True)
+    if not ranked or ranked[0] < 2 or len(ranked) > 1 and ranked[1] == ranked[0]:
+        return None
+    return first[max(counts, key=counts.__getitem__)]
 
 
 def _in_quote(sent: Span, tok: Token) -> bool:
@@ -226,6 +280,36 @@ def _in_quote(sent: Span, tok: Token) -> bool:
 
 def _years(sent: Span) -> list[int]:
     return [int(t.text) for t in sent if t.shape_ == "dddd" and 1900 <= int(t.text) <= 2100]
+
+
+def _governed_by(anchor: Token, lemmas: frozenset[str],
+                 speakers: frozenset[str] = frozenset()) -> bool:
+    """Whether a word of ``lemmas`` heads ``anchor``, or a ``speakers`` word
+    is the subject of the clause that reports it.
+
+    "The judge sentenced the man who killed four" (trigger under "sentence"),
+    "a woman was killed, a court heard" (the reporting clause's subject is
+    "court").
+    """
+    tok = anchor
+    while tok.head.i != tok.i:
+        tok = tok.head
+        if tok.lemma_.lower() in lemmas:
+            return True
+    clauses = [tok] + [c for c in tok.children if c.dep_ in ("ccomp", "parataxis")]
+    return any(s.dep_ in ("nsubj", "nsubjpass", "npadvmod")
+               and s.lemma_.lower() in speakers
+               for c in clauses for s in c.children)
+
+
+def _old_year_near(ctx: ArticleContext, si: int, anchor: Token) -> bool:
+    adate = ctx.article.date
+    if adate is None:
+        return False
+    sent = ctx.sents[si]
+    olds = [t for t in sent if t.shape_ == "dddd" and 1900 <= int(t.text) < adate.year]
+    olds += [m.root for m in ctx.dates[si] if (adate - m.date).days > 30]
+    return any(tree_distance(t, anchor) <= 4 for t in olds)
 
 
 def figure_features(ctx: ArticleContext, anchor: Token, figure: Figure | None,
@@ -255,6 +339,9 @@ def figure_features(ctx: ArticleContext, anchor: Token, figure: Figure | None,
                 f[col["period_governs"]] = 1
     lemmas = {t.lemma_.lower() for t in sent}
     f[col["legal_words"]] = float(bool(lemmas & _LEGAL))
+    f[col["legal_governs"]] = float(_governed_by(anchor, _LEGAL, _VENUES))
+    f[col["memory_governs"]] = float(_governed_by(anchor, _MEMORY))
+    f[col["old_year_near"]] = float(_old_year_near(ctx, si, anchor))
     f[col["memory_words"]] = float(bool(lemmas & _MEMORY))
     f[col["speech_in_sentence"]] = float(bool(lemmas & _SPEECH))
     adate = ctx.article.date

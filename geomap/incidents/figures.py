@@ -34,6 +34,7 @@ _WEAK = frozenset(r["id"] for r in load_patterns("casualty_patterns") if r.get("
 _NUMERIC = frozenset(r["id"] for r in load_patterns("casualty_patterns")
                      if r.get("numeric") or r["label"] == "toll")
 _POWER = frozenset({"^", "**", "\u00d7"})
+_FATAL = load("casualty_triggers", "fatal_adverb")
 _NEGATORS = frozenset({"no", "nobody", "none", "no-one"})
 _KILL_WORDS = load("casualty_triggers", "kill_verb") | load(
     "casualty_triggers", "die_verb") | load("casualty_triggers", "kill_noun") | load(
@@ -153,6 +154,11 @@ def _negated(tok: Token) -> bool:
         if c.dep_ in ("nsubj", "nsubjpass", "det", "dobj"))
 
 
+def _fatal(trigger: Token) -> bool:
+    """Whether the harm was fatal ("fatally shot", "mortally wounded")."""
+    return any(c.dep_ == "advmod" and c.lower_ in _FATAL for c in trigger.children)
+
+
 def _is_subcount(victim: Token, trigger: Token) -> bool:
     """Whether the victim sits in an "including ..." / "among them" phrase."""
     tok = victim
@@ -197,8 +203,8 @@ def read_figures(doc: Doc) -> list[Figure]:
             continue
         label = span.label_
         kind = _toll_kind(trigger) if label == "toll" else label
-        if kind is None:
-            continue
+        if kind is None or kind == "wounded" and _fatal(trigger):
+            continue  # "mortally wounded" counts the dead (pattern fatal-harm)
         count, number = _count_of(victim)
         if count is None or count.value == 0:
             continue

@@ -2,9 +2,10 @@
 
 The candidates of a figure are the literal resolved mentions of its sentence,
 of the sentences before it in its paragraph, of the article's lead and of the
-dateline; each is described by :data:`~geomap.incidents.features.PLACE_FEATURES`
-and the highest score under the fitted weights wins (a conditional logit,
-fitted by ``tools/fit_incidents.py``).
+dateline, and the article's most-named place; each is described by
+:data:`~geomap.incidents.features.PLACE_FEATURES` and the highest score under
+the fitted weights wins (a conditional logit, fitted by
+``tools/fit_incidents.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from spacy.tokens import Token
 
 from geomap.fitting import score
 from geomap.incidents.context import ArticleContext, Candidate
-from geomap.incidents.features import PLACE_FEATURES, place_features
+from geomap.incidents.features import PLACE_FEATURES, main_place, place_features
 
 __all__ = ["candidates_for", "choose_place"]
 
@@ -36,6 +37,10 @@ def candidates_for(ctx: ArticleContext, anchor: Token) -> list[Candidate]:
             out.append(c)
         elif c.sent_index <= 1 or c.sent_index == si + 1 and c.paragraph == para:
             out.append(c)
+    main = main_place(ctx)
+    if main is not None and all(
+            c.mention.place.geonameid != main.mention.place.geonameid for c in out):
+        out.append(main)
     return out
 
 

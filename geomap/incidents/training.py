@@ -83,7 +83,7 @@ def examples(parsed: Sequence[tuple[Any, Article, Sequence[Mention]]],
     return out
 
 
-def fit(train: Sequence[Example], *, l2_figure: float = 1.0, l2_place: float = 0.3,
+def fit(train: Sequence[Example], *, l2_figure: float = 1.0, l2_place: float = 3.0,
         drop: Sequence[str] = ()) -> Weights:
     """Fit both weight tables on labelled examples; ``drop`` ablates features."""
     rows = [e.figure_X for e in train if len(e.figure_y)]

@@ -1,0 +1,116 @@
+"""Named features of the incident decisions, on sentences of our own, real parser."""
+
+import datetime as dt
+
+import pytest
+
+from geomap.incidents.context import article_context
+from geomap.incidents.extract import decisions
+from geomap.incidents.features import FIGURE_FEATURES, PLACE_FEATURES, place_features
+from geomap.models import Article
+from geomap.nlp.casualties import PERIODS
+from tests.test_incidents import mentions_in
+
+DAY = dt.date(2023, 3, 6)
+
+
+def _place_feature(nlp, text, name, feature):
+    doc = nlp(text)
+    article = Article("t", text, DAY)
+    ctx = article_context(doc, article, mentions_in(text))
+    cands = [c for c in ctx.candidates if c.mention.text == name]
+    assert cands, name
+    rows = place_features(ctx, doc[0], cands)
+    return rows[0][PLACE_FEATURES.index(feature)]
+
+
+@pytest.mark.parametrize("text", [
+    "A 34-year-old man of Lviv died in the crash on Sunday.",
+    "Sergeant Ivan Petrenko, 41, of Lviv was wounded in the attack.",
+    "A resident of Lviv was hurt when the roof collapsed.",
+])
+def test_person_origin(nlp, text):
+    assert _place_feature(nlp, text, "Lviv", "person_origin") == 1.0
+
+
+@pytest.mark.parametrize("text", [
+    "Shelling killed two people in Lviv on Sunday.",
+    "Two people were hurt near the station of Lviv.",
+    "A missile struck Lviv, wounding five.",
+])
+def test_event_places_are_not_origins(nlp, text):
+    assert _place_feature(nlp, text, "Lviv", "person_origin") == 0.0
+
+
+@pytest.mark.parametrize("text", [
+    "Two cars collided at Kherson Road and Pine Street on Sunday.",
+    "The victim was found on Kharkiv Avenue late on Friday.",
+    "Police closed Lviv Boulevard after the shooting.",
+])
+def test_street_names(nlp, text):
+    name = next(n for n in ("Kherson", "Kharkiv", "Lviv") if n in text)
+    assert _place_feature(nlp, text, name, "street_name") == 1.0
+
+
+def _figure_features(nlp, text, date=DAY):
+    doc = nlp(text)
+    _, rows = decisions(doc, Article("t", text, date), mentions_in(text))
+    return [dict(zip(FIGURE_FEATURES, r.features, strict=True)) for r in rows
+            if r.figure is not None]
+
+
+@pytest.mark.parametrize("text", [
+    "A judge sentenced the man who killed four people in Kharkiv to life in prison.",
+    "The court convicted two men who murdered a shopkeeper in Lviv.",
+    "A young man was killed outside a bar in Kherson, a court heard on Monday.",
+])
+def test_legal_governs(nlp, text):
+    assert {f["legal_governs"] for f in _figure_features(nlp, text)} == {1.0}
+
+
+@pytest.mark.parametrize("text", [
+    "Shelling killed four people in Kharkiv, the prosecutor said.",
+    "Two people were killed in Lviv on Sunday, police said.",
+    "A missile killed three people in Kherson before the trial began.",
+])
+def test_legal_words_elsewhere_do_not_govern(nlp, text):
+    assert {f["legal_governs"] for f in _figure_features(nlp, text)} == {0.0}
+
+
+@pytest.mark.parametrize("text", [
+    "Hundreds marked the anniversary of the bombing that killed 21 people in Lviv.",
+    "Relatives held a memorial for the 14 miners who died in the Kharkiv blast.",
+    "The town commemorated the nine soldiers killed near Kherson.",
+])
+def test_memory_governs(nlp, text):
+    assert {f["memory_governs"] for f in _figure_features(nlp, text)} == {1.0}
+
+
+@pytest.mark.parametrize("text", [
+    "The 1998 bombing of the market in Lviv killed 31 people.",
+    "In 2004 an explosion at the mine in Kharkiv killed 12 workers.",
+    "A fire in Kherson in May 2011 killed 17 residents.",
+])
+def test_old_year_near_the_figure(nlp, text):
+    assert {f["old_year_near"] for f in _figure_features(nlp, text)} == {1.0}
+
+
+@pytest.mark.parametrize("text", [
+    "Shelling killed four people in Kharkiv on Sunday.",
+    "A drone strike on Lviv killed two people overnight, the mayor said.",
+    "Three people were killed in Kherson on Saturday.",
+])
+def test_no_old_year(nlp, text):
+    assert {f["old_year_near"] for f in _figure_features(nlp, text)} == {0.0}
+
+
+@pytest.mark.parametrize("text", [
+    "Roadside bombs killed 96 soldiers over a three-year period, the report said.",
+    "Between March 2010 and June 2012, drone strikes killed 400 people.",
+    "From January to May, floods killed 120 people in the district.",
+    "Landmines killed 31 farmers within a six-month period.",
+])
+def test_period_phrases(nlp, text):
+    doc = nlp(text)
+    assert [s.label_ for s in doc.spans[PERIODS]][:1] == ["period"]
+    assert {f["period_governs"] for f in _figure_features(nlp, text)} == {1.0}
