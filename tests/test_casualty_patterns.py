@@ -53,6 +53,24 @@ CONSTRUCTIONS = {
         ("Soldiers shot dead four protesters at the checkpoint.", [("killed", 4)]),
         ("Militants shot dead nine travellers on the highway.", [("killed", 9)]),
     ],
+    "a year is not a count": [
+        ("The 1998 bombing of the market killed 31 people.", [("killed", 31)]),
+        ("Rescuers said the 2011 earthquake killed 85 people.", [("killed", 85)]),
+        ("A 2004 explosion at the mine killed 12 workers.", [("killed", 12)]),
+    ],
+    "taken to hospital": [
+        ("Five people were taken to hospital after the fire.", [("wounded", 5)]),
+        ("A teenager was airlifted to a hospital in the city.", [("wounded", 1)]),
+        ("Two people were killed and three were taken to hospital.",
+         [("killed", 2), ("wounded", 3)]),
+    ],
+    "hit by a vehicle": [
+        ("Two women were hit by a car while crossing the road.", [("wounded", 2)]),
+        ("A cyclist was struck by a lorry on the bypass.", [("wounded", 1)]),
+        ("Three pedestrians were mown down by a van near the station.",
+         [("wounded", 3)]),
+        ("The bus was hit by a train at the crossing.", []),
+    ],
     "who died": [
         ("Relatives mourned the 14 miners who died in the blast.", [("killed", 14)]),
         ("Police named the three hikers who died on the mountain.", [("killed", 3)]),

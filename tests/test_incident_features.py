@@ -114,3 +114,69 @@ def test_period_phrases(nlp, text):
     doc = nlp(text)
     assert [s.label_ for s in doc.spans[PERIODS]][:1] == ["period"]
     assert {f["period_governs"] for f in _figure_features(nlp, text)} == {1.0}
+
+
+@pytest.mark.parametrize("text", [
+    "The 1998 bombing of the market in Lviv killed 31 people. The blast, set off "
+    "by a timer, killed 31 shoppers and wounded dozens.",
+    "In 2004 an explosion at the mine in Kharkiv killed 12 workers. Rescuers said "
+    "12 miners died underground.",
+    "A fire in Kherson in May 2011 killed 17 residents. Neighbours said 17 people "
+    "were killed in the blaze.",
+])
+def test_restated_old_figure(nlp, text):
+    killed = [f for f in _figure_features(nlp, text) if f["log_value"] > 0.25]
+    assert [f["restates_old"] for f in killed] == [0.0, 1.0]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("At least 300 people have been killed in the fighting.", 1.0),
+    ("Some 40 civilians have died in the province.", 1.0),
+    ("Two soldiers were killed in Lviv on Sunday.", 0.0),
+])
+def test_present_perfect(nlp, text, expected):
+    assert {f["present_perfect"] for f in _figure_features(nlp, text)} == {expected}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("A rocket hit a depot in Lviv on Sunday. No one was hurt, the mayor said.", 1.0),
+    ("Shells landed near the station in Kharkiv but caused no casualties.", 1.0),
+    ("A drone struck a warehouse in Kherson overnight; nobody was injured.", 1.0),
+    ("A missile hit an apartment block in Lviv on Sunday.", 0.0),
+])
+def test_no_casualties(nlp, text, expected):
+    doc = nlp(text)
+    _, rows = decisions(doc, Article("t", text, DAY), mentions_in(text))
+    reports = [dict(zip(FIGURE_FEATURES, r.features, strict=True)) for r in rows
+               if r.figure is None]
+    assert [f["no_casualties"] for f in reports] == [expected]
+
+
+@pytest.mark.parametrize("text", [
+    "A police car was hit by a roadside device in Lviv on Monday.",
+    "Violent clashes broke out in the centre of Kharkiv on Saturday.",
+    "A convoy was struck by an explosive device outside Kherson.",
+])
+def test_reports_without_figures(nlp, text):
+    doc = nlp(text)
+    _, rows = decisions(doc, Article("t", text, DAY), mentions_in(text))
+    assert [r.figure for r in rows] == [None]
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("A gunman killed four people in Lviv, hours after another attacker killed "
+     "seven people at a market in Kherson.", "Kherson"),
+    ("Shelling wounded two people in Kharkiv on Monday, a day after a drone "
+     "killed five people in Lviv.", "Lviv"),
+    ("Rockets hit Kherson overnight, and later a missile killed nine people near "
+     "a school in Kharkiv.", "Kharkiv"),
+])
+def test_second_clause_figure_is_nearest_its_own_place(nlp, text, place):
+    doc = nlp(text)
+    ctx, rows = decisions(doc, Article("t", text, DAY), mentions_in(text))
+    last = [r for r in rows if r.figure is not None][-1]
+    near = PLACE_FEATURES.index("nearest_in_sentence")
+    clause = PLACE_FEATURES.index("in_clause")
+    chosen = [c.mention.text for c, x in zip(last.candidates, last.place_matrix,
+                                              strict=True) if x[near] and x[clause]]
+    assert chosen == [place]

@@ -74,14 +74,20 @@ def event_type_in(span: Span) -> str | None:
 def event_anchor(sent: Span) -> Token | None:
     """The attack verb of a strike reported without figures ("a missile hit X").
 
-    An event noun (``event_nouns.jsonl``) as the subject of an attack verb
-    (``attack_verbs.jsonl``) that is not negated. RETURNS: the verb, or None.
+    An event noun (``event_nouns.jsonl``) as the subject or the passive agent
+    of an attack verb (``attack_verbs.jsonl``) that is not negated: "a missile
+    hit X", "clashes broke out in X", "a convoy was hit by a roadside device".
+    RETURNS: the verb, or None.
     """
     for tok in sent:
         if tok.lemma_.lower() not in _EVENT_NOUNS:
             continue
         head = tok.head
-        if tok.dep_ in ("nsubj", "nsubjpass") and head.lemma_.lower() in _ATTACK_VERBS \
-                and not any(c.dep_ == "neg" for c in head.children):
+        if tok.dep_ == "pobj" and head.dep_ == "agent":
+            head = head.head  # "was hit by a device"
+        elif tok.dep_ not in ("nsubj", "nsubjpass"):
+            continue
+        if head.lemma_.lower() in _ATTACK_VERBS and not any(
+                c.dep_ == "neg" for c in head.children):
             return head
     return None

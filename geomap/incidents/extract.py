@@ -102,9 +102,13 @@ def _date_of(ctx: ArticleContext, anchor: Token, triggers: Sequence[Token]
     if marks:
         def owner(tok: Token) -> int:
             return min(triggers, key=lambda t: (tree_distance(tok, t), abs(tok.i - t.i))).i
-        own = [m.date for m in marks if owner(m.root) == anchor.i
+        own = [m for m in marks if owner(m.root) == anchor.i
                or tree_distance(m.root, anchor) <= 2]
-        return (own[0] if own else None), True
+        # the date nearest the figure in the parse ("..., May 23, the day after
+        # the attack that killed 22 on Monday night": Monday night)
+        near = min(own, key=lambda m: (tree_distance(m.root, anchor),
+                                       abs(m.root.i - anchor.i)), default=None)
+        return (near.date if near else None), True
     para = ctx.paragraph_of[si]
     for sj in sorted(range(len(ctx.sents)), key=lambda s: (ctx.paragraph_of[s] != para,
                                                            abs(s - si), s)):

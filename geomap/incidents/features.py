@@ -50,6 +50,8 @@ _MEMORY = load("historical_markers", "memory")
 _VENUES = load("historical_markers", "venue")
 _DIRECTIONS = load("directions")
 _QUOTES = frozenset('"\u201c\u201d')
+_NEGATORS = frozenset({"no", "nobody", "none", "no-one", "neither", "nor"})
+_CASUALTY_WORDS = load("casualty_triggers") | {"casualty", "victim"}
 _KIND_FEATURES = ("city", "admin2", "admin1", "country", "region", "natural")
 
 FIGURE_FEATURES: tuple[str, ...] = (
@@ -84,6 +86,9 @@ FIGURE_FEATURES: tuple[str, ...] = (
     "legal_governs",       # under a trial word ("sentenced the man who killed")
     "memory_governs",      # under a memory word ("the anniversary of the blast")
     "old_year_near",       # an earlier year or old date within four dependency steps
+    "restates_old",        # the same figure stands elsewhere beside an old date or year
+    "present_perfect",     # "have been killed": a running toll more than an event
+    "no_casualties",       # "no one was hurt", "no casualties" here or in the next sentence
 )
 
 PLACE_FEATURES: tuple[str, ...] = (
@@ -113,6 +118,8 @@ PLACE_FEATURES: tuple[str, ...] = (
     "same_as_dateline",     # the dateline names this place
     "contains_dateline",    # a coarser place that holds the dateline's place
     "coarser_than_any",     # another candidate of this figure lies inside it
+    "nearest_in_sentence",  # the sentence's place nearest the figure in the parse
+    "in_clause",            # inside the figure's own clause (the trigger's subtree)
 )
 
 
@@ -124,15 +131,20 @@ def _path_up(tok: Token) -> list[Token]:
 
 
 def tree_distance(a: Token, b: Token) -> float:
-    """Dependency-path length between two tokens (conj, appos, compound are free)."""
+    """Dependency-path length between two tokens.
+
+    Appositions, compounds, prepositions and coordinated nouns are free steps
+    ("in Kyiv and Kharkiv" are equally near); coordinated clauses are not.
+    """
     up_a, up_b = _path_up(a), _path_up(b)
     index_b = {t.i: n for n, t in enumerate(up_b)}
     for n, t in enumerate(up_a):
         if t.i in index_b:
             cost = 0.0
             for path, stop in ((up_a, n), (up_b, index_b[t.i])):
-                cost += sum(0.0 if s.dep_ in ("conj", "appos", "compound") else 1.0
-                            for s in path[:stop])
+                cost += sum(0.0 if s.dep_ in ("appos", "compound", "prep", "agent") or (
+                    s.dep_ == "conj" and s.pos_ in ("NOUN", "PROPN", "NUM")) else 1.0
+                    for s in path[:stop])
             return cost
     return 99.0
 
@@ -209,6 +221,9 @@ def place_features(ctx: ArticleContext, anchor: Token, cands: Sequence[Candidate
     rows = np.zeros((len(cands), len(PLACE_FEATURES)))
     col = {n: i for i, n in enumerate(PLACE_FEATURES)}
     same = [c for c in cands if c.sent_index == si]
+    dist = {id(c): tree_distance(anchor, c.root) for c in same}
+    nearest = min(dist.values(), default=None)
+    clause = {t.i for t in anchor.subtree}
     for r, c in enumerate(cands):
         f = rows[r]
         place = c.mention.place
@@ -243,6 +258,8 @@ def place_features(ctx: ArticleContext, anchor: Token, cands: Sequence[Candidate
         f[col["main_place"]] = float(
             main is not None and place.geonameid == main.mention.place.geonameid)
         f[col["headline"]] = float(c.sent_index == 0 and not c.in_dateline)
+        f[col["nearest_in_sentence"]] = float(id(c) in dist and dist[id(c)] == nearest)
+        f[col["in_clause"]] = float(c.root.i in clause)
         f[col["same_as_dateline"]] = float(place.geonameid in dateline)
         f[col["contains_dateline"]] = float(any(
             place.country_code == d.country_code and place.feature != d.feature and (
@@ -302,6 +319,16 @@ def _governed_by(anchor: Token, lemmas: frozenset[str],
                for c in clauses for s in c.children)
 
 
+def _says_no_casualties(sent: Span) -> bool:
+    """Whether a sentence says nobody was hurt ("no one was injured", "no casualties")."""
+    for tok in sent:
+        if tok.lemma_.lower() in _CASUALTY_WORDS:
+            near = [tok, *tok.children, *(c for k in tok.children for c in k.children)]
+            if any(t.lower_ in _NEGATORS for t in near):
+                return True
+    return False
+
+
 def _old_year_near(ctx: ArticleContext, si: int, anchor: Token) -> bool:
     adate = ctx.article.date
     if adate is None:
@@ -342,6 +369,11 @@ def figure_features(ctx: ArticleContext, anchor: Token, figure: Figure | None,
     f[col["legal_governs"]] = float(_governed_by(anchor, _LEGAL, _VENUES))
     f[col["memory_governs"]] = float(_governed_by(anchor, _MEMORY))
     f[col["old_year_near"]] = float(_old_year_near(ctx, si, anchor))
+    if figure is not None and figure.value is not None:
+        f[col["restates_old"]] = float(any(
+            g is not figure and g.kind == figure.kind and g.value == figure.value
+            and _old_year_near(ctx, ctx.sent_index(g.trigger), g.trigger)
+            for g in figures))
     f[col["memory_words"]] = float(bool(lemmas & _MEMORY))
     f[col["speech_in_sentence"]] = float(bool(lemmas & _SPEECH))
     adate = ctx.article.date
@@ -380,6 +412,10 @@ def figure_features(ctx: ArticleContext, anchor: Token, figure: Figure | None,
     aux = {c.lower_ for c in anchor.children if c.dep_ in ("aux", "auxpass")}
     f[col["past_perfect"]] = float("had" in aux)
     f[col["modal"]] = float(bool(aux & {"could", "would", "might", "may", "will", "can"}))
+    f[col["present_perfect"]] = float(bool(aux & {"has", "have", "'ve"}))
+    f[col["no_casualties"]] = float(any(
+        _says_no_casualties(ctx.sents[j]) for j in (si, si + 1) if j < len(ctx.sents)
+        and ctx.paragraph_of[j] == ctx.paragraph_of[si]))
     f[col["event_word"]] = float(EVENT_TYPES_KEY in doc.spans and any(
         sent.start <= s.start < sent.end for s in doc.spans[EVENT_TYPES_KEY]))
     f[col["figures_in_article"]] = min(n_figures, 10) / 10

@@ -73,6 +73,8 @@ class Figure:
 
 
 def _is_number(tok: Token) -> bool:
+    if tok.ent_type_ in ("DATE", "TIME"):
+        return False  # "the 1998 bombing", "at 3 a.m.": not a count of people
     return tok.like_num or (tok.pos_ == "NUM" and tok.ent_type_ in ("CARDINAL", "QUANTITY")
                             ) or tok.lower_ in _VAGUE_NOUNS
 
@@ -105,8 +107,8 @@ def _count_number(tok: Token) -> Count | None:
 def _count_single(noun: Token) -> tuple[Count | None, Token | None]:
     if _is_number(noun):
         return _count_number(noun), noun
-    nummods = [c for c in noun.children if c.dep_ == "nummod"
-               or (c.dep_ == "compound" and c.i < noun.i and _is_number(c))]
+    nummods = [c for c in noun.children if _is_number(c) and (
+        c.dep_ == "nummod" or c.dep_ == "compound" and c.i < noun.i)]
     if nummods:
         return _count_number(nummods[0]), nummods[0]
     head = noun.head
@@ -155,8 +157,11 @@ def _negated(tok: Token) -> bool:
 
 
 def _fatal(trigger: Token) -> bool:
-    """Whether the harm was fatal ("fatally shot", "mortally wounded")."""
-    return any(c.dep_ == "advmod" and c.lower_ in _FATAL for c in trigger.children)
+    """Whether the harm was fatal ("fatally shot", "mortally wounded", "was hit
+    by a car and killed")."""
+    return any(c.dep_ == "advmod" and c.lower_ in _FATAL
+               or c.dep_ == "conj" and c.lemma_.lower() in _KILL_WORDS
+               for c in trigger.children)
 
 
 def _is_subcount(victim: Token, trigger: Token) -> bool:

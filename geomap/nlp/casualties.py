@@ -46,6 +46,7 @@ EVENT_TYPES_KEY = "event_types"
 _GATE_KINDS = frozenset({
     "kill_verb", "die_verb", "wound_verb", "kill_noun", "wound_noun", "kill_state",
     "wound_state", "toll_noun", "life_noun", "treat_verb", "harm_verb", "harm_noun",
+    "hospital_noun", "vehicle_noun",
 })
 
 
