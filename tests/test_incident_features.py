@@ -173,7 +173,7 @@ def test_reports_without_figures(nlp, text):
 ])
 def test_second_clause_figure_is_nearest_its_own_place(nlp, text, place):
     doc = nlp(text)
-    ctx, rows = decisions(doc, Article("t", text, DAY), mentions_in(text))
+    _, rows = decisions(doc, Article("t", text, DAY), mentions_in(text))
     last = [r for r in rows if r.figure is not None][-1]
     near = PLACE_FEATURES.index("nearest_in_sentence")
     clause = PLACE_FEATURES.index("in_clause")

@@ -249,3 +249,51 @@ def test_reference_article(nlp):
              i.event_type) for i in incidents] == [
         ("Mykolaiv", dt.date(2022, 3, 29), 12, "at_least", 33, "missile")]
     assert [t.killed for t in tolls] == [None]
+
+
+@pytest.mark.parametrize("text", [
+    "Police first put the death toll from the strike on Kharkiv at 16, but it "
+    "later rose to 19.",
+    "The death toll in Kharkiv was first given as 12; by evening it had climbed "
+    "to 19.",
+    "Officials reported a toll of 15 after the blast in Kharkiv, which later "
+    "rose to 19.",
+])
+def test_toll_revised_through_a_pronoun_takes_the_last(run, text):
+    inc = one(run, text)
+    assert (inc.location, inc.killed) == ("Kharkiv", 19)
+
+
+@pytest.mark.parametrize(("text", "killed"), [
+    ("A car bomb killed at least two dozen people in Kherson on Sunday.", 24),
+    ("Two dozen people died when shells hit a market in Kherson.", 24),
+    ("Nearly three dozen soldiers were killed in the attack on Kherson.", 36),
+])
+def test_dozens_multiply(run, text, killed):
+    assert one(run, text).killed == killed
+
+
+@pytest.mark.parametrize("text", [
+    "The rocket strike on Lviv wounded 34 people in the biggest attack on the "
+    "city since the start of the war.",
+    "A drone attack on Lviv killed five people, the deadliest in the city since "
+    "January.",
+    "Shelling killed seven people in Lviv on Sunday, the worst attack there "
+    "since the invasion began.",
+])
+def test_since_in_a_superlative_is_not_a_period(run, text):
+    incidents, _ = run(text)
+    assert [i.location for i in incidents] == ["Lviv"]
+
+
+@pytest.mark.parametrize("text", [
+    "The UN says at least 9,000 civilians have been killed and 16,000 injured "
+    "in Ukraine since the invasion, officials in Lviv said.",
+    "More than 500 people have been killed and 2,000 wounded in the region "
+    "since the offensive began, officials in Kharkiv said.",
+    "Officials in Kherson said 40 civilians were killed and 70 injured since "
+    "the truce collapsed in March.",
+])
+def test_coordinated_cumulative_tolls_are_not_incidents(run, text):
+    incidents, _ = run(text)
+    assert incidents == []

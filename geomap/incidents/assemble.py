@@ -45,7 +45,7 @@ def current_figure(figures: Sequence[Figure]) -> Figure | None:
         return None
     updates = [f for f in figures if f.update and f.value is not None]
     if updates:
-        return max(updates, key=lambda f: f.trigger.i)
+        return max(updates, key=lambda f: (f.number or f.victim).i)  # the last stated
     numeric = [f for f in figures if f.value is not None]
     if numeric:
         return max(numeric, key=lambda f: (f.value, -f.trigger.i))

@@ -173,8 +173,8 @@ def _relation(root: Token) -> dict[str, float]:
         prep = tok.head
         p = prep.lower_
         gov = prep.head
-        if p in ("of", "from") and (gov.ent_type_ == "PERSON" or gov.lemma_.lower()
-                                    in _PERSON_NOUNS or gov.like_num):
+        if p in ("of", "from") and (gov.ent_type_ == "PERSON"
+                                    or gov.lemma_.lower() in _PERSON_NOUNS):
             out["person_origin"] = 1.0
         if gov.lemma_.lower() in _NON_EVENT_VERBS or gov.lemma_.lower() in _INSTITUTIONS:
             out["institution"] = 1.0
@@ -299,6 +299,40 @@ def _years(sent: Span) -> list[int]:
     return [int(t.text) for t in sent if t.shape_ == "dddd" and 1900 <= int(t.text) <= 2100]
 
 
+def _in_comparison(period: Span) -> bool:
+    """Whether a period phrase closes a superlative ("the deadliest attack
+    since the war began", "the first strike in months"): it dates a
+    comparison, not the figure."""
+    sent = period.sent
+    before = period.doc[max(period.start - 6, sent.start): period.start]
+    if any(t.tag_ in ("JJS", "RBS") or t.lower_ == "first" for t in before):
+        return True  # "the biggest attack on the city since ..."
+    tok = period.root
+    for _ in range(3):
+        if tok.head.i == tok.i:
+            return False
+        tok = tok.head
+        if tok.tag_ in ("JJS", "RBS") or any(
+                c.tag_ in ("JJS", "RBS") or c.lower_ in ("first", "last")
+                for c in tok.children if c.dep_ in ("amod", "advmod")):
+            return True
+    return False
+
+
+def _coordinated(a: Token, b: Token) -> bool:
+    """Whether two triggers report one casualty set ("9,000 killed and 16,000
+    injured"): the second hangs in a conjunct of the first, or the two stand
+    within five words joined by "and" with no punctuation between (the parse
+    often hangs the second figure elsewhere)."""
+    if any(b in c.subtree for c in a.conjuncts) or any(
+            a in c.subtree for c in b.conjuncts):
+        return True
+    lo, hi = sorted((a.i, b.i))
+    between = a.doc[lo + 1: hi]
+    return hi - lo <= 5 and any(t.lower_ == "and" for t in between) and not any(
+        t.is_punct for t in between)
+
+
 def _governed_by(anchor: Token, lemmas: frozenset[str],
                  speakers: frozenset[str] = frozenset()) -> bool:
     """Whether a word of ``lemmas`` heads ``anchor``, or a ``speakers`` word
@@ -352,17 +386,20 @@ def figure_features(ctx: ArticleContext, anchor: Token, figure: Figure | None,
     doc = ctx.doc
     f = np.zeros(len(FIGURE_FEATURES))
     col = {n: i for i, n in enumerate(FIGURE_FEATURES)}
-    periods = [p for p in doc.spans[PERIODS] if sent.start <= p.start < sent.end] \
-        if PERIODS in doc.spans else []
+    periods = [p for p in doc.spans[PERIODS] if sent.start <= p.start < sent.end
+               and not _in_comparison(p)] if PERIODS in doc.spans else []
     if periods:
         f[col["period_in_sentence"]] = 1
         f[col["since_in_sentence"]] = float(any(p.label_ == "since" for p in periods))
         # does a period phrase hang nearer this trigger than any other figure's?
         owners = [t for t in sent if t.i == anchor.i or t.lemma_ in ("kill", "die", "wound",
                                                                       "injure", "toll")]
+        linked = {o.i for o in owners if o.i == anchor.i or _coordinated(o, anchor)}
         for p in periods:
+            # the nearest figure, and the figures coordinated with it ("9,000
+            # killed and 16,000 injured since ..."), count over the period
             if min(owners, key=lambda o: (tree_distance(p.root, o), abs(p.root.i - o.i))
-                   ).i == anchor.i:
+                   ).i in linked:
                 f[col["period_governs"]] = 1
     lemmas = {t.lemma_.lower() for t in sent}
     f[col["legal_words"]] = float(bool(lemmas & _LEGAL))

@@ -35,6 +35,7 @@ _NUMERIC = frozenset(r["id"] for r in load_patterns("casualty_patterns")
                      if r.get("numeric") or r["label"] == "toll")
 _POWER = frozenset({"^", "**", "\u00d7"})
 _FATAL = load("casualty_triggers", "fatal_adverb")
+_MULTIPLIERS = frozenset({"dozen", "hundred", "thousand", "million"})
 _NEGATORS = frozenset({"no", "nobody", "none", "no-one"})
 _KILL_WORDS = load("casualty_triggers", "kill_verb") | load(
     "casualty_triggers", "die_verb") | load("casualty_triggers", "kill_noun") | load(
@@ -97,7 +98,13 @@ def _left_phrase(tok: Token) -> str:
 def _count_number(tok: Token) -> Count | None:
     if _in_power(tok):
         return None
-    count = parse_count(_left_phrase(tok)) or parse_count(tok.text)
+    phrase = _left_phrase(tok)
+    nxt = tok.i + 1
+    while nxt < len(tok.doc) and tok.doc[nxt].lower_ in _MULTIPLIERS:
+        nxt += 1  # "two dozen", "three hundred": the multiplier may be the noun's
+    if nxt > tok.i + 1:
+        phrase = phrase + tok.doc[tok.i].whitespace_ + tok.doc[tok.i + 1: nxt].text
+    count = parse_count(phrase) or parse_count(tok.text)
     if count is None and tok.i + 1 < len(tok.doc):
         # "dozens" may hang its "of" phrase; "1.5 million" splits in two tokens
         count = parse_count(tok.doc[max(tok.i - 3, tok.sent.start): tok.i + 2].text)
