@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import dataclasses
 import io
+import itertools
 import json
 import logging
 import os
@@ -110,8 +110,9 @@ def _add_pipeline(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=_positive_int, default=32, metavar="N",
                    help="articles per nlp.pipe batch (default 32)")
     p.add_argument("--processes", type=_positive_int, default=1, metavar="N",
-                   help="worker processes for nlp.pipe (default 1); with --dask, "
-                        "the LocalCluster's workers (default: one per core)")
+                   help="worker processes, each running the whole per-article "
+                        "job (default 1); with --dask, the LocalCluster's "
+                        "workers (default: one per core)")
     p.add_argument("--store", metavar="FILE|URL", nargs="?", const="", default=None,
                    help="record every processed article with its mentions and "
                         "incidents in a store, committed per batch; a re-run "
@@ -281,6 +282,26 @@ def _progress(it: Iterable[Any], args: argparse.Namespace, stderr: TextIO,
     return tqdm(it, desc=desc, unit=unit, file=stderr, dynamic_ncols=True)
 
 
+@contextlib.contextmanager
+def _bar_for(args: argparse.Namespace, stderr: TextIO, desc: str,
+             unit: str = "article") -> Iterator[Any]:
+    """A tqdm bar over the input articles, or ``None`` (no terminal, --quiet).
+
+    Its total is a cheap count (:func:`geomap.ingest.count_articles`): the
+    input itself is read once, by the run.
+    """
+    if not _bar(args, stderr):
+        yield None
+        return
+    from tqdm import tqdm
+
+    from geomap.ingest import count_articles
+
+    with tqdm(desc=desc, unit=unit, file=stderr, dynamic_ncols=True,
+              total=count_articles(args.paths)) as bar:
+        yield bar
+
+
 def _bar(args: argparse.Namespace, stderr: TextIO) -> bool:
     """Whether to draw progress bars: on a terminal and without --quiet."""
     return not args.quiet and hasattr(stderr, "isatty") and stderr.isatty()
@@ -306,107 +327,76 @@ def _gazetteer(args: argparse.Namespace, stderr: TextIO, *,
                           create=create, rebuild=rebuild, on_build=announce)
 
 
-def _pipeline(args: argparse.Namespace, stderr: TextIO) -> Any:
+def _country_focus(args: argparse.Namespace, stderr: TextIO) -> tuple[str, ...]:
+    """ISO codes of ``--country`` (opening, and if needed building, the gazetteer)."""
     from geomap.countries import country_codes
-    from geomap.pipeline import Pipeline
 
     gz = _gazetteer(args, stderr)  # before the model: builds it if needed
     try:
-        countries = country_codes(args.country, gz)
+        return tuple(country_codes(args.country, gz))
     finally:
         gz.close()
-    return Pipeline(gazetteer=args.gazetteer, batch_size=args.batch_size,
-                    n_process=args.processes, country_focus=countries)
 
 
 def _read(args: argparse.Namespace) -> Iterator[Any]:
-    """The input articles (a fresh stream on every call)."""
+    """The input articles, read lazily (once per run)."""
     from geomap.ingest import read_articles
 
     return read_articles(args.paths, skip_bad=args.skip_bad,
                          encoding=args.encoding, month_first=args.month_first)
 
 
-def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
-    """Process the input; with ``--store``, stream it into the store and return
-    everything the store holds (without article texts)."""
-    from geomap.ingest import iter_files
-    from geomap.runner import CorpusRun, Sized
-
-    total = 0
-    if args.store is None:
-        # A validation pass first, streamed and keeping nothing, so that a bad
-        # record fails before the gazetteer build, model loading or output
-        # writing; then a second streamed pass feeds nlp.pipe.
-        total = sum(1 for _ in _read(args))
-        if not total:
-            raise InputError("no articles found in " + ", ".join(args.paths))
-    else:
-        for _ in iter_files(args.paths):  # missing paths fail before any work
-            pass
-    pipeline = _pipeline(args, stderr)
-    process = pipeline.process_many
-    dask = None
+def _executor(args: argparse.Namespace, spec: Any) -> Any:
+    """``--dask [ADDRESS]``: a Dask executor; else local ``--processes``."""
     if args.dask is not None:
-        from geomap.distributed import DaskProcessor, PipelineSpec
+        from geomap.distributed import DaskExecutor
 
-        dask = DaskProcessor(PipelineSpec.of(pipeline), address=args.dask or None,
-                             n_workers=args.processes if args.processes > 1 else None,
-                             partition_size=2 * args.batch_size)
-        process = dask
-    try:
-        if args.store is None:
-            # Only mentions and incidents are kept (no article texts), so
-            # memory follows the results, not the corpus.
-            with _quiet("geomap.ingest"):  # --skip-bad warned in the first pass
-                articles = _read(args)
-                stream = Sized(process(articles), total)
-                return [_without_text(r)
-                        for r in _progress(stream, args, stderr, "articles")]
+        return DaskExecutor(spec, address=args.dask or None,
+                            n_workers=args.processes if args.processes > 1 else None,
+                            partition_size=2 * args.batch_size)
+    from geomap.executors import LocalExecutor
 
-        # With a store: stream, commit per batch, never hold the corpus.
-        from geomap.store import DEFAULT_STORE_NAME, open_store
-
-        target = args.store or str(
-            (Path(args.output) if args.command == "map" else DEFAULT_OUTPUT)
-            / DEFAULT_STORE_NAME)
-        with open_store(target) as store:
-            run = CorpusRun(_read(args), store, process,
-                            batch_size=args.batch_size, resume=args.resume)
-            ids: Iterable[str] = run
-            if _bar(args, stderr) and "-" not in args.paths:  # a first pass for
-                with _quiet("geomap.ingest"):                # the ETA, quietly
-                    ids = Sized(run, sum(1 for _ in _read(args)))
-            for _ in _progress(ids, args, stderr, "articles"):
-                pass
-            if run.stats.seen == 0:
-                raise InputError("no articles found in " + ", ".join(args.paths))
-            if not args.quiet:
-                stderr.write(f"geomap: store {store.url}: {run.stats.processed} "
-                             f"articles processed, {run.stats.skipped} already "
-                             "stored\n")
-            return list(store.results(text=False))
-    finally:
-        if dask is not None:
-            dask.close()
+    return LocalExecutor(spec, processes=args.processes)
 
 
-def _without_text(result: ArticleResult) -> ArticleResult:
-    """The result without its article text (outputs need only the records)."""
-    return dataclasses.replace(
-        result, article=dataclasses.replace(result.article, text=""))
+def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
+    """Run the input through :func:`geomap.run`; the results without texts.
 
+    With ``--store`` the results go to the store (committed per batch, stored
+    articles skipped) and everything the store holds is returned.
+    """
+    from geomap.executors import PipelineSpec
+    from geomap.ingest import iter_files
+    from geomap.runner import MemorySink, StoreSink, run
 
-@contextlib.contextmanager
-def _quiet(logger_name: str) -> Iterator[None]:
-    """Silence a logger's warnings for a block (used for a second pass)."""
-    logger = logging.getLogger(logger_name)
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+    for _ in iter_files(args.paths):  # missing paths fail before any work
+        pass
+    articles = _read(args)
+    first = next(articles, None)  # a bad first record fails before any work
+    if first is None:
+        raise InputError("no articles found in " + ", ".join(args.paths))
+    articles = itertools.chain([first], articles)
+    spec = PipelineSpec(gazetteer=args.gazetteer, batch_size=args.batch_size,
+                        country_focus=_country_focus(args, stderr))
+    with contextlib.ExitStack() as stack:
+        executor = stack.enter_context(_executor(args, spec))
+        sink: Any = MemorySink()
+        if args.store is not None:
+            from geomap.store import DEFAULT_STORE_NAME, open_store
+
+            target = args.store or str(
+                (Path(args.output) if args.command == "map" else DEFAULT_OUTPUT)
+                / DEFAULT_STORE_NAME)
+            sink = StoreSink(stack.enter_context(open_store(target)),
+                             resume=args.resume)
+        bar = stack.enter_context(_bar_for(args, stderr, "articles"))
+        done = run(articles, executor, sink, batch_size=args.batch_size,
+                   progress=bar.update if bar is not None else None)
+        if args.store is not None and not args.quiet:
+            stderr.write(f"geomap: store {sink.store.url}: {done.stats.processed} "
+                         f"articles processed, {done.stats.skipped} already "
+                         "stored\n")
+        return list(done.results())
 
 
 def _write_rows(rows: Iterator[dict[str, Any]], fields: Sequence[str], fmt: str,

@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -165,10 +165,18 @@ def geoparse_metrics(
     }
 
 
+def _run(articles: Iterable[Article], pipeline: Any) -> Iterator[Any]:
+    """Results of the corpus runner the CLI uses (in this process)."""
+    from geomap.executors import LocalExecutor
+    from geomap.runner import run
+
+    return run(articles, LocalExecutor(pipeline)).results()
+
+
 def _geomap_predictions(docs: Sequence[dict[str, Any]], pipeline: Any) -> dict[str, list[Pred]]:
     articles = (Article(id=d["id"], text=d["text"]) for d in docs)
     out: dict[str, list[Pred]] = {}
-    for res in pipeline.process_many(articles):
+    for res in _run(articles, pipeline):
         out[res.article.id] = [(m.start, m.end, m.place.lat, m.place.lon)
                                for m in res.mentions if m.place is not None]
     return out
@@ -480,7 +488,7 @@ def run(
         preds = _cross_validated_incidents(gold, pipeline, folds)
     else:
         preds = defaultdict(list)
-        for res in pipeline.process_many(a for _, pairs in gold for _, a in pairs):
+        for res in _run((a for _, pairs in gold for _, a in pairs), pipeline):
             preds[res.article.id].extend(res.incidents)
     for path, pairs in gold:
         docs = [d for d, _ in pairs]
