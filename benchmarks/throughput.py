@@ -97,7 +97,7 @@ def _rss_child(n: int, unit: str, batch_size: int) -> None:
     from geomap.executors import LocalExecutor
     from geomap.pipeline import Pipeline
     from geomap.runner import StoreSink, run
-    from geomap.store import open_store
+    from geomap.results import open_store
 
     pipeline = Pipeline(batch_size=batch_size)
     pipeline.nlp  # noqa: B018

@@ -64,7 +64,7 @@ _LAZY = {
     "MemorySink": "geomap.runner",
     "StoreSink": "geomap.runner",
     "run": "geomap.runner",
-    "open_store": "geomap.store",
+    "open_store": "geomap.results",
     "read_articles": "geomap.ingest",
     "to_geodataframe": "geomap.api",
     "to_geojson": "geomap.api",
@@ -80,7 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from geomap.models import Article, ArticleResult, Incident, Mention, Place
     from geomap.pipeline import Pipeline
     from geomap.runner import MemorySink, StoreSink, run
-    from geomap.store import open_store
+    from geomap.results import open_store
 
 
 def __getattr__(name: str) -> Any:

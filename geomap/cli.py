@@ -382,7 +382,7 @@ def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
         executor = stack.enter_context(_executor(args, spec))
         sink: Any = MemorySink()
         if args.store is not None:
-            from geomap.store import DEFAULT_STORE_NAME, open_store
+            from geomap.results import DEFAULT_STORE_NAME, open_store
 
             target = args.store or str(
                 (Path(args.output) if args.command == "map" else DEFAULT_OUTPUT)
@@ -565,7 +565,7 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _cmd_render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from geomap.store import DEFAULT_STORE_NAME, open_store
+    from geomap.results import DEFAULT_STORE_NAME, open_store
 
     out = Path(args.output)
     if out.exists() and not out.is_dir():
@@ -612,7 +612,7 @@ def _cmd_review(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     import secrets
     import webbrowser
 
-    from geomap.store import DEFAULT_STORE_NAME, open_store
+    from geomap.results import DEFAULT_STORE_NAME, open_store
 
     if not 0 < args.port < 65536:
         raise InputError("--port must be between 1 and 65535")
@@ -720,7 +720,3 @@ def main(
 def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split()) or type(err).__name__
 
-
-def run() -> None:  # pragma: no cover - console script
-    """Console-script entry point."""
-    sys.exit(main())

@@ -483,7 +483,7 @@ def test_edited_txt_replaces_its_stored_copy(tmp_path):
     f.write_text("Date: 2022-05-03\n\nShelling killed five people in Kharkiv on "
                  "Monday, officials said.")
     assert run("map", str(corpus), "-o", str(out_dir), "--store", "-q")[0] == 0
-    from geomap.store import open_store
+    from geomap.results import open_store
 
     with open_store(out_dir / "geomap.sqlite") as store:
         assert store.article_ids() == ["report.txt"]

@@ -6,7 +6,7 @@ import io
 import json
 
 import pytest
-from test_store import write_corpus
+from test_results import write_corpus
 
 import geomap
 from geomap.cli import main

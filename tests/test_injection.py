@@ -206,7 +206,7 @@ def test_store_round_trips_sql_payloads(tmp_path):
     import datetime as dt
 
     from geomap.models import Article, ArticleResult, Incident, Mention, Place
-    from geomap.store import open_store
+    from geomap.results import open_store
 
     evil = Place(-7, "x'); DROP TABLE articles; --", 50.0, 30.0, "UA",
                  "'; DELETE FROM incidents; --", "city")

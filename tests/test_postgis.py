@@ -19,7 +19,7 @@ from geomap.cli import main
 from geomap.ingest import read_articles
 from geomap.merge import merge_incidents
 from geomap.runner import StoreSink, run
-from geomap.store import open_store
+from geomap.results import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

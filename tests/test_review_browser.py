@@ -17,7 +17,7 @@ from review_fixtures import PAYLOAD, RESULTS, T1
 from review_server import TOKEN, review_server
 
 from geomap.cli import main
-from geomap.store import open_store
+from geomap.results import open_store
 
 pytestmark = pytest.mark.browser
 

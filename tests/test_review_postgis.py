@@ -19,7 +19,7 @@ from review_fixtures import RESULTS, T1
 from review_server import TOKEN, review_server
 
 from geomap.cli import main
-from geomap.store import open_store
+from geomap.results import open_store
 
 pytestmark = pytest.mark.postgis
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

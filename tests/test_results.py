@@ -24,7 +24,7 @@ from geomap.merge import merge_incidents
 from geomap.models import Article
 from geomap.executors import LocalExecutor
 from geomap.runner import StoreSink, run
-from geomap.store import open_store, text_hash
+from geomap.results import open_store, text_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -247,7 +247,7 @@ KILL_SCRIPT = textwrap.dedent("""
     from geomap.ingest import read_articles
     from geomap.pipeline import Pipeline
     from geomap.runner import StoreSink, run
-    from geomap.store import open_store
+    from geomap.results import open_store
 
     pipeline = Pipeline(batch_size=2)
 
