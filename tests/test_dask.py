@@ -14,6 +14,8 @@ from geomap.distributed import process_bag
 from geomap.ingest import read_articles
 from geomap.merge import merge_incidents
 
+pytestmark = pytest.mark.dask
+
 
 @pytest.fixture(scope="module")
 def articles(tmp_path_factory):

@@ -1,7 +1,7 @@
 """The PostGIS store against a real PostgreSQL server started for the session.
 
-Without PostgreSQL + PostGIS installed these tests FAIL (CI installs them);
-set ``GEOMAP_ALLOW_NO_POSTGIS=1`` to let them skip on a workstation.
+Without PostgreSQL + PostGIS installed these tests skip; under
+``GEOMAP_REQUIRE_SERVICES=1`` (CI, which installs them) they fail instead.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from postgis_server import postgis_server, require_postgis
 from geomap.cli import main
 from geomap.ingest import read_articles
 from geomap.merge import merge_incidents
-from geomap.runner import StoreSink, run
 from geomap.results import open_store
+from geomap.runner import StoreSink, run
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -19,12 +19,12 @@ from common import FnExecutor
 
 from geomap.cli import main
 from geomap.errors import StoreError
+from geomap.executors import LocalExecutor
 from geomap.ingest import read_articles
 from geomap.merge import merge_incidents
 from geomap.models import Article
-from geomap.executors import LocalExecutor
-from geomap.runner import StoreSink, run
 from geomap.results import open_store, text_hash
+from geomap.runner import StoreSink, run
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -265,6 +265,7 @@ KILL_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.kill
 def test_sigkill_loses_only_the_uncommitted_batch(tmp_path, corpus_dir, pipeline,
                                                   direct):
     script = tmp_path / "kill.py"

@@ -1,7 +1,7 @@
 """The review loop over a real PostGIS store (the fixture of test_postgis.py).
 
-Without PostgreSQL + PostGIS these tests FAIL; ``GEOMAP_ALLOW_NO_POSTGIS=1``
-lets them skip on a workstation.
+Without PostgreSQL + PostGIS these tests skip, and fail under
+``GEOMAP_REQUIRE_SERVICES=1`` (CI).
 """
 
 from __future__ import annotations

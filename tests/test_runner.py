@@ -83,6 +83,7 @@ def test_bad_arguments_are_value_errors():
         geomap.LocalExecutor(processes=0)
 
 
+@pytest.mark.kill
 def test_a_killed_worker_is_one_line_error(tmp_path):
     # a worker that dies mid-task (as the OOM killer would) stops the run with
     # a GeomapError, not a hang or a traceback from the pool
