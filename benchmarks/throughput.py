@@ -96,8 +96,8 @@ def _rss_child(n: int, unit: str, batch_size: int) -> None:
     """Stream ``n`` articles into a fresh store; print one JSON line of numbers."""
     from geomap.executors import LocalExecutor
     from geomap.pipeline import Pipeline
-    from geomap.runner import StoreSink, run
     from geomap.results import open_store
+    from geomap.runner import StoreSink, run
 
     pipeline = Pipeline(batch_size=batch_size)
     pipeline.nlp  # noqa: B018
@@ -234,8 +234,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"corpus: {len(articles)} articles, {words} words "
           f"(batch {args.batch_size}, processes {args.processes}, "
           f"median of {args.repeat})")
-    print(f"bare nlp.pipe : {len(articles) / b:8.1f} articles/s {words / b:10.0f} words/s")
-    print(f"full pipeline : {len(articles) / f:8.1f} articles/s {words / f:10.0f} words/s"
+    print(f"bare nlp.pipe : {len(articles) / b:8.1f} articles/s "
+          f"{words / b:10.0f} words/s")
+    print(f"full pipeline : {len(articles) / f:8.1f} articles/s "
+          f"{words / f:10.0f} words/s"
           f"  ({n_men} mentions, {n_inc} incidents)")
     print(f"ratio full/bare throughput: {b / f:.3f}  "
           f"(geomap's added cost: {100 * (f - b) / f:.1f}% of pipeline time)")

@@ -79,8 +79,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from geomap.ingest import read_articles
     from geomap.models import Article, ArticleResult, Incident, Mention, Place
     from geomap.pipeline import Pipeline
-    from geomap.runner import MemorySink, StoreSink, run
     from geomap.results import open_store
+    from geomap.runner import MemorySink, StoreSink, run
 
 
 def __getattr__(name: str) -> Any:

@@ -173,7 +173,8 @@ def _run(articles: Iterable[Article], pipeline: Any) -> Iterator[Any]:
     return run(articles, LocalExecutor(pipeline)).results()
 
 
-def _geomap_predictions(docs: Sequence[dict[str, Any]], pipeline: Any) -> dict[str, list[Pred]]:
+def _geomap_predictions(docs: Sequence[dict[str, Any]],
+                        pipeline: Any) -> dict[str, list[Pred]]:
     articles = (Article(id=d["id"], text=d["text"]) for d in docs)
     out: dict[str, list[Pred]] = {}
     for res in _run(articles, pipeline):
@@ -384,7 +385,8 @@ def _commit() -> str | None:
         return None
 
 
-def _incident_gold(path: Path, limit: int | None) -> list[tuple[dict[str, Any], Article]]:
+def _incident_gold(path: Path, limit: int | None
+                   ) -> list[tuple[dict[str, Any], Article]]:
     """Gold records of an incident file with their articles."""
     docs = _read_jsonl(path, limit)
     out = []
@@ -427,7 +429,8 @@ def _cross_validated_incidents(
             preds[article.id].extend(extract_incidents(doc, article, mentions,
                                                        weights=weights)[0])
 
-    cross_validate(len(parsed), k, lambda train: fit([labelled[i] for i in train]), predict)
+    cross_validate(len(parsed), k, lambda train: fit([labelled[i] for i in train]),
+                   predict)
     return preds
 
 
@@ -458,8 +461,9 @@ def run(
         place_files = [Path(p) for p in places or []]
         if isinstance(incidents, str):
             incidents = [incidents] if incidents else []
-        incident_files = [] if incidents is None else [Path(f) for f in incidents if f] \
-            or [default_data_dir() / "incidents" / "dev.jsonl"]
+        incident_files = [] if incidents is None else [
+            Path(f) for f in incidents if f] or [
+            default_data_dir() / "incidents" / "dev.jsonl"]
     if folds is not None and folds < 2:
         raise InputError("--folds needs at least 2 folds")
     if not place_files and not incident_files:

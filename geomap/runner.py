@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from geomap.executors import Executor, LocalExecutor, chunked
+from geomap.executors import Executor, LocalExecutor
 from geomap.ingest import as_article
 from geomap.models import Article, ArticleResult
 

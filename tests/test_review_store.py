@@ -13,8 +13,8 @@ from review_fixtures import Q1, RESULTS, T1
 
 from geomap.errors import InputError
 from geomap.models import ArticleResult
-from geomap.review.core import NotFoundError, ReviewConflict, place_to_json
 from geomap.results import open_store
+from geomap.review.core import NotFoundError, ReviewConflict, place_to_json
 
 
 @pytest.fixture

@@ -134,8 +134,8 @@ def acled_geo_precision(incident: Incident) -> int | None:
     region, 3 a region or larger; None without a place.
 
     The place's feature decides through ``geomap.models.GEO_PRECISION``
-    (``city`` 1, ``admin2`` 2, larger areas and natural features 3); a town the quote puts
-    an event *near* ("near X", "outside X", "10 km from X"; lexicon
+    (``city`` 1, ``admin2`` 2, larger areas and natural features 3); a town the
+    quote puts an event *near* ("near X", "outside X", "10 km from X"; lexicon
     ``nearness``) is 2.
 
     >>> from geomap.models import Incident, Place
