@@ -431,7 +431,7 @@ def _emit(rows: Iterator[dict[str, Any]], fields: Sequence[str], fmt: str,
 # -- commands -----------------------------------------------------------------
 
 def _cmd_extract(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from geomap.api import split_results
+    from geomap.outputs import split_results
     from geomap.outputs.records import INCIDENT_FIELDS, incident_record
 
     incidents, _ = split_results(_results(args, stderr))
@@ -449,41 +449,12 @@ def _cmd_places(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     return ExitStatus.OK
 
 
-def write_outputs(
-    directory: Path, results: Sequence[ArticleResult], *, offline: bool = False,
-    formats: Sequence[str] = (), title: str | None = None,
-) -> list[Path]:
-    """Write map.html, incidents.geojson, places.geojson (+ extra layers) to DIR."""
-    from geomap.api import split_results
-    from geomap.outputs.geojson import incidents_geojson, places_geojson, write_geojson
-    from geomap.outputs.html import write_map
-
-    incidents, mentions = split_results(results)
-    reports = [i for r in results for i in r.incidents]  # before the merge (CSV)
-    written = []
-    path = directory / "incidents.geojson"
-    write_geojson(path, incidents_geojson(incidents))
-    written.append(path)
-    path = directory / "places.geojson"
-    write_geojson(path, places_geojson(mentions))
-    written.append(path)
-    if formats:
-        from geomap.outputs.tables import write_layers
-
-        for fmt in formats:
-            written.extend(write_layers(directory, incidents, mentions, fmt,
-                                        reports=reports) or [])
-    path = directory / "map.html"
-    write_map(path, incidents, mentions, offline=offline, title=title,
-              articles=[r.article for r in results])
-    written.append(path)
-    return written
-
-
 def _cmd_map(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise InputError(f"cannot write to '{out}': not a directory")
+    from geomap.outputs import write_outputs
+
     results = _results(args, stderr)
     written = write_outputs(out, results, offline=args.offline,
                             formats=args.formats, title=args.title)
@@ -565,6 +536,7 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _cmd_render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from geomap.outputs import write_outputs
     from geomap.results import DEFAULT_STORE_NAME, open_store
 
     out = Path(args.output)

@@ -44,6 +44,7 @@ from geomap.outputs.atomic import atomic_write
 __all__ = [
     "EVENT_COLORS",
     "MAX_PLACE_LABELS",
+    "build_map",
     "clean_quote",
     "embed_json",
     "format_count",
@@ -52,7 +53,6 @@ __all__ = [
     "marker_radius",
     "place_radius",
     "radius_scale",
-    "to_map",
     "write_map",
 ]
 
@@ -602,7 +602,7 @@ class _GeomapLayers(MacroElement):
         super().render(**kwargs)
 
 
-def to_map(
+def build_map(
     incidents: Sequence[Incident],
     mentions: Sequence[Mention] = (),
     *,
@@ -643,7 +643,7 @@ def to_map(
     >>> kyiv = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
     >>> inc = Incident("a1", kyiv, "Kyiv", "point", "missile", None, 3, None,
     ...                "exact", None, "A missile killed 3 <people>.", ("https://x.org",))
-    >>> page = to_map([inc], offline=True, title="Test").get_root().render()
+    >>> page = build_map([inc], offline=True, title="Test").get_root().render()
     >>> "<people>" in page, "\\\\u003cpeople\\\\u003e" in page, "cdn." in page
     (False, True, False)
     """
@@ -686,9 +686,9 @@ def write_map(
 ) -> None:
     """Write the map as one HTML file, atomically (temp file + rename).
 
-    See :func:`to_map` for the arguments.
+    See :func:`build_map` for the arguments.
     """
-    page = to_map(incidents, mentions, offline=offline, title=title,
+    page = build_map(incidents, mentions, offline=offline, title=title,
                   articles=articles).get_root().render()
     with atomic_write(path) as fh:
         fh.write(page)

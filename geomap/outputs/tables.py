@@ -49,8 +49,8 @@ __all__ = [
     "acled_frame",
     "acled_geo_precision",
     "acled_time_precision",
+    "incidents_geodataframe",
     "places_geodataframe",
-    "to_geodataframe",
     "write_layers",
 ]
 
@@ -254,7 +254,7 @@ def _frame(records: list[dict[str, Any]], fields: Sequence[str]) -> gpd.GeoDataF
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geometry, crs=CRS), crs=CRS)
 
 
-def to_geodataframe(incidents: Iterable[Incident]) -> gpd.GeoDataFrame:
+def incidents_geodataframe(incidents: Iterable[Incident]) -> gpd.GeoDataFrame:
     """Incidents as a GeoDataFrame: ``INCIDENT_FIELDS`` + point geometry (EPSG:4326).
 
     ``killed``, ``wounded`` and ``geonameid`` are nullable integers (``Int64``);
@@ -262,7 +262,7 @@ def to_geodataframe(incidents: Iterable[Incident]) -> gpd.GeoDataFrame:
 
     >>> from geomap.models import Incident, Place
     >>> kyiv = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
-    >>> gdf = to_geodataframe([Incident("a1", kyiv, "Kyiv", "point", "missile",
+    >>> gdf = incidents_geodataframe([Incident("a1", kyiv, "Kyiv", "point", "missile",
     ...     None, 3, None, "exact", None, "q")])
     >>> gdf.geometry.iloc[0].wkt, str(gdf.crs), gdf["wounded"].iloc[0] is pd.NA
     ('POINT (30.5238 50.45466)', 'EPSG:4326', True)
@@ -430,10 +430,10 @@ def write_layers(
             write_geojson(paths[0], incidents_geojson(incidents))
             write_geojson(paths[1], places_geojson(mentions))
         elif fmt == "gpkg":
-            _write_gpkg(paths[0], {"incidents": to_geodataframe(incidents),
+            _write_gpkg(paths[0], {"incidents": incidents_geodataframe(incidents),
                                    "places": places_geodataframe(mentions)})
         elif fmt == "parquet":
-            _write_parquet(paths[0], to_geodataframe(incidents))
+            _write_parquet(paths[0], incidents_geodataframe(incidents))
             _write_parquet(paths[1], places_geodataframe(mentions))
         else:
             _write_csv(paths[0], acled_frame(incidents, reports))
