@@ -467,6 +467,7 @@ def _cmd_map(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _cmd_geocode(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from geomap.countries import country_codes
+    from geomap.outputs.records import candidate_record
 
     gz = _gazetteer(args, stderr)
     countries = country_codes(args.country, gz)
@@ -477,12 +478,7 @@ def _cmd_geocode(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     for c in cands:
         p = c.place
         if args.json:
-            stdout.write(json.dumps({
-                "name": p.name, "geonameid": p.geonameid if p.has_geonameid else None,
-                "lat": p.lat, "lon": p.lon, "country_code": p.country_code,
-                "admin1": p.admin1, "feature": p.feature, "population": p.population,
-                "matched": c.matched, "match": c.match, "score": round(c.score, 4),
-            }, ensure_ascii=False) + "\n")
+            stdout.write(json.dumps(candidate_record(c), ensure_ascii=False) + "\n")
         else:
             stdout.write(
                 f"{p.name}\t{p.country_code}\t{p.admin1 or '-'}\t{p.feature}\t"

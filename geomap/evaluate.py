@@ -14,7 +14,6 @@ import math
 import re
 import statistics
 import subprocess
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -23,7 +22,8 @@ from typing import Any
 from geomap.errors import InputError, MissingDependencyError, install_hint
 from geomap.geo import haversine_km
 from geomap.ingest import parse_date
-from geomap.models import Article, Incident, Place
+from geomap.models import Article, Incident
+from geomap.scoring import place_distance
 
 __all__ = [
     "MISS_KM",
@@ -31,7 +31,6 @@ __all__ = [
     "format_report",
     "geoparse_metrics",
     "incident_metrics",
-    "place_distance",
     "run",
 ]
 
@@ -39,7 +38,6 @@ log = logging.getLogger(__name__)
 
 MISS_KM = 20038.0
 ACC_KM = 161.0
-INCIDENT_KM = 25.0
 
 # (start, end, lat, lon) of a predicted place span
 Pred = tuple[int, int, float, float]
@@ -244,39 +242,6 @@ def _geotext_baseline(docs: Sequence[dict[str, Any]], gz: Any) -> dict[str, list
 
 
 # -- incidents ------------------------------------------------------------------
-
-_REGION_WORDS = re.compile(
-    r"(?i)\b(?:province|region|oblast|governorate|prefecture|state|the|of)\b")
-
-
-def _region_key(name: str) -> str:
-    folded = unicodedata.normalize("NFKD", _REGION_WORDS.sub(" ", name))
-    return "".join(ch for ch in folded.casefold() if ch.isalnum())
-
-
-def place_distance(place: Place, gold: dict[str, Any]) -> float | None:
-    """Match distance of a predicted place to a gold incident, None if no match.
-
-    The rule of ``../shared/data/incidents/README.md``: the same GeoNames id
-    (distance 0), or a point within 25 km, or, for region-level gold (no id,
-    its location naming a province, region, oblast...), a region-precision
-    prediction in the same first-level region of the same country.
-    """
-    if gold.get("geonameid") is not None and place.has_geonameid \
-            and gold["geonameid"] == place.geonameid:
-        return 0.0
-    km = haversine_km(place.lat, place.lon, gold["lat"], gold["lon"])
-    if km <= INCIDENT_KM:
-        return km
-    if gold.get("geonameid") is None and place.feature == "admin1" and \
-            _REGION_WORDS.search(gold.get("location", "")) and \
-            place.country_code == gold.get("country_code"):
-        a = _region_key(place.admin1 or place.name)
-        b = _region_key(gold.get("admin1") or gold.get("location", ""))
-        if a and b and (a.startswith(b) or b.startswith(a)):
-            return km
-    return None
-
 
 def _match_incidents(
     preds: Sequence[Incident], golds: Sequence[dict[str, Any]],

@@ -13,15 +13,15 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 from text_to_num import text2num
+
+from geomap.models import Qualifier
 
 __all__ = ["MAX_COUNT", "VAGUE_WORDS", "Count", "parse_count"]
 
 log = logging.getLogger(__name__)
 
-Qualifier = Literal["exact", "at_least", "approx"]
 
 MAX_COUNT = 10_000_000
 """Figures above this are rejected as implausible casualty counts."""

@@ -34,11 +34,11 @@ from importlib.resources import files
 from typing import Any
 
 import folium
-import pycountry
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from geomap.models import EVENT_TYPES, Article, Incident, Mention
+from geomap.countries import country_name
+from geomap.models import EVENT_TYPES, Article, EventType, Incident, Mention
 from geomap.outputs.atomic import atomic_write
 
 __all__ = [
@@ -59,7 +59,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Marker colour per event type (``models.EVENT_TYPES``); unknown types use "other".
-EVENT_COLORS: dict[str, str] = {
+EVENT_COLORS: dict[EventType, str] = {
     "airstrike": "#d62728",
     "missile": "#ff7f0e",
     "shelling": "#8c564b",
@@ -268,14 +268,9 @@ class _Strings:
         return idx
 
 
-@cache
 def _country_name(code: str | None) -> str | None:
-    if not code:
-        return None
-    country = pycountry.countries.get(alpha_2=code.upper())
-    if country is None:
-        return code
-    return getattr(country, "common_name", None) or country.name
+    """The country's display name; an unknown code shows as itself."""
+    return country_name(code) or code or None
 
 
 def _finite(lat: float, lon: float) -> bool:

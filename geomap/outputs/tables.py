@@ -24,11 +24,11 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import pandas as pd
-import pycountry
 from shapely.geometry import Point
 
+from geomap.countries import country_alpha3, country_name
 from geomap.errors import OutputError
-from geomap.models import GEO_PRECISION, Incident, Mention
+from geomap.models import GEO_PRECISION, EventType, Incident, Mention
 from geomap.nlp import lexicon
 from geomap.outputs.atomic import atomic_path, atomic_write
 from geomap.outputs.geojson import incidents_geojson, places_geojson, write_geojson
@@ -72,7 +72,7 @@ GEOMAP_CSV_FIELDS: tuple[str, ...] = (
     "geomap_event_type", "killed", "wounded", "killed_qualifier",
     "wounded_qualifier", "review_status", "article_id", "geonameid",
 )
-_ACLED_EVENT_TYPE = {
+_ACLED_EVENT_TYPE: dict[EventType, str] = {
     "airstrike": "Explosions/Remote violence",
     "missile": "Explosions/Remote violence",
     "shelling": "Explosions/Remote violence",
@@ -113,13 +113,7 @@ def acled_country(code: str | None) -> str | None:
     """
     if not code:
         return None
-    code = code.upper()
-    if code in _ACLED_COUNTRY:
-        return _ACLED_COUNTRY[code]
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return None
-    return getattr(country, "common_name", None) or country.name
+    return _ACLED_COUNTRY.get(code.upper()) or country_name(code)
 
 
 @cache
@@ -317,7 +311,7 @@ def acled_frame(incidents: Iterable[Incident],
             members = [r for r in pool if _same_event(inc, r)]
             if members:
                 fatalities = min(acled_fatalities(r) for r in members)
-        iso3 = _alpha3(rec["country_code"])
+        iso3 = country_alpha3(rec["country_code"])
         event_id = None
         if iso3:
             counters[iso3] = counters.get(iso3, 0) + 1
@@ -356,14 +350,6 @@ def acled_frame(incidents: Iterable[Incident],
     for name in ("latitude", "longitude"):
         df[name] = df[name].astype("float64")
     return df
-
-
-@cache
-def _alpha3(code: str | None) -> str | None:
-    if not code:
-        return None
-    country = pycountry.countries.get(alpha_2=code.upper())
-    return country.alpha_3 if country is not None else None
 
 
 def _write_csv(path: Path, df: pd.DataFrame) -> None:
