@@ -314,7 +314,7 @@ def _gazetteer(args: argparse.Namespace, stderr: TextIO, *,
     Only the default store is built on first use; a ``--gazetteer PATH`` must
     exist unless ``create`` (``gazetteer build``).
     """
-    from gazetteer import Gazetteer
+    from gazetteer import open_gazetteer
 
     def announce(path: Path, reason: str) -> None:
         if not args.quiet:
@@ -323,7 +323,7 @@ def _gazetteer(args: argparse.Namespace, stderr: TextIO, *,
             stderr.write(f"geomap: {what} at {path}…\n")
             stderr.flush()
 
-    return Gazetteer.open(args.gazetteer, progress=_bar(args, stderr),
+    return open_gazetteer(args.gazetteer, progress=_bar(args, stderr),
                           create=create, rebuild=rebuild, on_build=announce)
 
 
@@ -498,7 +498,7 @@ def _cmd_gazetteer(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
         with _gazetteer(args, stderr, create=True, rebuild=args.force) as gz:
             info = gz.info()
     elif action == "import":
-        from gazetteer.store import check_path
+        from gazetteer.paths import check_path
 
         if args.gazetteer:
             check_path(args.gazetteer, create=True)
@@ -508,9 +508,9 @@ def _cmd_gazetteer(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
         path = gazetteer.import_geonames(Path(args.all_countries),
                                          Path(args.admin1_codes),
                                          args.gazetteer, progress=show)
-        info = gazetteer.Gazetteer.open(path, build=False).info()
+        info = gazetteer.Gazetteer.open(path).info()
     elif action == "info":
-        info = gazetteer.Gazetteer.open(args.gazetteer, build=False).info()
+        info = gazetteer.Gazetteer.open(args.gazetteer).info()
     else:
         raise InputError("choose an action: build, info or import")
     stdout.write(json.dumps(info, indent=2, default=str) + "\n")
@@ -612,7 +612,7 @@ def _cmd_review(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
                         "longer in the store", s.item.id, s.item.article_id)
 
         def gazetteer() -> Any:
-            from geomap.gazetteer_access import open_gazetteer
+            from gazetteer import open_gazetteer
 
             return open_gazetteer(args.gazetteer)
 

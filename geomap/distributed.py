@@ -149,9 +149,9 @@ class DaskExecutor:
             return
         # Build the gazetteer here first, so that the workers do not all build
         # it at once on a fresh machine.
-        from gazetteer import Gazetteer
+        from gazetteer import ensure_store
 
-        Gazetteer.open(self.spec.gazetteer).close()
+        ensure_store(self.spec.gazetteer)
         self._cluster = LocalCluster(
             n_workers=self.n_workers, threads_per_worker=1, processes=True,
             dashboard_address=None, silence_logs=logging.ERROR)

@@ -191,9 +191,9 @@ class LocalExecutor:
         if self._pool is None:
             # Open (and on a fresh machine build) the gazetteer here, once,
             # rather than in every worker at the same time.
-            from gazetteer import Gazetteer
+            from gazetteer import ensure_store
 
-            Gazetteer.open(self.spec.gazetteer).close()
+            ensure_store(self.spec.gazetteer)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.processes,
                 mp_context=multiprocessing.get_context("spawn"),

@@ -16,8 +16,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from gazetteer import Gazetteer
-from geomap.gazetteer_access import open_gazetteer
+from gazetteer import Gazetteer, ensure_store
 from geomap.incidents import extract_incidents
 from geomap.ingest import article_id, as_article, parse_date
 from geomap.models import Article, ArticleResult
@@ -124,14 +123,18 @@ class Pipeline:
 
     @property
     def gazetteer(self) -> Gazetteer:
-        """The opened gazetteer (built on first use)."""
-        return open_gazetteer(self.gazetteer_path)
+        """The gazetteer the toponym component holds (loads the pipeline)."""
+        return self.nlp.get_pipe("geomap_toponyms").gazetteer
 
     @property
     def nlp(self) -> Language:
-        """The spaCy pipeline with the toponym recogniser (loaded on first use)."""
+        """The spaCy pipeline with the toponym recogniser (loaded on first use).
+
+        The gazetteer store is built first if it is missing; the component
+        receives its handle through the config (``geomap.gazetteer.v1``).
+        """
         if self._nlp is None:
-            self.gazetteer  # noqa: B018  (open/build before the component needs it)
+            ensure_store(self.gazetteer_path)
             self._nlp = load_nlp(self.model, gazetteer_path=self.gazetteer_path)
         return self._nlp
 

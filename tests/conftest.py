@@ -19,9 +19,9 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(scope="session")
 def gazetteer_store():
-    from gazetteer import Gazetteer
+    from gazetteer import open_gazetteer
 
-    gaz = Gazetteer.open(build=True)
+    gaz = open_gazetteer()
     yield gaz
     gaz.close()
 

@@ -360,7 +360,7 @@ def test_import_skips_impossible_coordinates(tmp_path, lat, lon):
     codes = tmp_path / "admin1.txt"
     codes.write_text("UA.07\tKharkiv\tKharkiv\t706482\n")
     out = import_geonames(src, codes, tmp_path / "g.sqlite")
-    with Gazetteer.open(out, build=False) as gz:
+    with Gazetteer.open(out) as gz:
         assert gz.get(1001) is not None and gz.get(1002) is None
         assert gz.candidates("Badtown", fuzzy=False) == []
         assert gz.info()["counts"]["city"] == 1
@@ -389,7 +389,7 @@ def test_import_never_stores_out_of_range_coordinates(coords):
         except GazetteerError as err:
             assert "no valid row" in str(err)
             return
-        with Gazetteer.open(out, build=False) as gz:
+        with Gazetteer.open(out) as gz:
             for i in range(len(coords)):
                 p = gz.get(2000 + i)
                 if p is not None:
