@@ -109,9 +109,10 @@ def _add_pipeline(p: argparse.ArgumentParser) -> None:
                         "day/month/year: 06/07/2023 is 6 July)")
     p.add_argument("--batch-size", type=_positive_int, default=32, metavar="N",
                    help="articles per nlp.pipe batch (default 32)")
-    p.add_argument("--processes", type=_positive_int, default=1, metavar="N",
+    p.add_argument("--processes", type=_positive_int, default=None, metavar="N",
                    help="worker processes, each running the whole per-article "
-                        "job (default 1); with --dask, the LocalCluster's "
+                        "job (default: one per core when the input is 256 KB "
+                        "or more, else 1); with --dask, the LocalCluster's "
                         "workers (default: one per core)")
     p.add_argument("--store", metavar="FILE|URL", nargs="?", const="", default=None,
                    help="record every processed article with its mentions and "
@@ -352,11 +353,14 @@ def _executor(args: argparse.Namespace, spec: Any) -> Any:
         from geomap.distributed import DaskExecutor
 
         return DaskExecutor(spec, address=args.dask or None,
-                            n_workers=args.processes if args.processes > 1 else None,
+                            n_workers=args.processes,
                             partition_size=2 * args.batch_size)
-    from geomap.executors import LocalExecutor
+    from geomap.executors import LocalExecutor, default_processes
+    from geomap.ingest import iter_files
 
-    return LocalExecutor(spec, processes=args.processes)
+    processes = args.processes or default_processes(
+        sum(p.stat().st_size for p in iter_files(args.paths)))
+    return LocalExecutor(spec, processes=processes)
 
 
 def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:

@@ -34,10 +34,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from geomap.pipeline import Pipeline
 
 __all__ = [
+    "AUTO_PROCESSES_BYTES",
     "Executor",
     "LocalExecutor",
     "PipelineSpec",
     "chunked",
+    "default_processes",
     "process_partition",
 ]
 
@@ -46,6 +48,30 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _LOCK = threading.Lock()  # one pipeline use at a time per process (Dask threads)
+
+
+#: Input size from which the CLI runs one worker process per core by default.
+#: Workers load their pipelines in parallel, so starting them costs about what
+#: loading one pipeline costs plus a second or two of spawning; 256 KB of news
+#: text (about 130 articles) keeps one process busy for well over ten seconds,
+#: so from there a second core saves more than it costs.
+AUTO_PROCESSES_BYTES = 256 * 1024
+
+
+def default_processes(input_bytes: int, *, cores: int | None = None) -> int:
+    """Worker processes for an input of ``input_bytes``: all cores, or 1 if small.
+
+    >>> default_processes(10_000, cores=8), default_processes(10_000_000, cores=8)
+    (1, 8)
+    >>> default_processes(10_000_000, cores=1)
+    1
+    """
+    if cores is None:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cores = os.cpu_count() or 1
+    return max(1, cores) if input_bytes >= AUTO_PROCESSES_BYTES else 1
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:

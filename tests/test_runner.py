@@ -99,3 +99,20 @@ def test_a_killed_worker_is_one_line_error(tmp_path):
             os.kill(pid, signal.SIGKILL)
         with pytest.raises(geomap.GeomapError, match="a worker process died"):
             run(arts, ex)
+
+
+def test_processes_default_to_every_core_for_a_large_input(tmp_path, monkeypatch):
+    from geomap import cli
+    from geomap.executors import AUTO_PROCESSES_BYTES, PipelineSpec
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
+    small.write_text('{"text": "Kyiv"}\n')
+    line = json.dumps({"text": "Shelling hit Kharkiv. " * 40}) + "\n"
+    large.write_text(line * (AUTO_PROCESSES_BYTES // len(line) + 1))
+    parser = cli.build_parser()
+    for path, expected in ((small, 1), (large, 3)):
+        args = parser.parse_args(["extract", str(path)])
+        assert cli._executor(args, PipelineSpec()).processes == expected
+    args = parser.parse_args(["extract", str(large), "--processes", "1"])
+    assert cli._executor(args, PipelineSpec()).processes == 1
