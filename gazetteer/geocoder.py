@@ -17,8 +17,8 @@ from geopy.geocoders.base import Geocoder as _GeopyGeocoder
 from geopy.location import Location
 from geopy.point import Point
 
+from gazetteer.lookup import Gazetteer
 from gazetteer.records import Candidate, Place
-from gazetteer.store import Gazetteer
 
 __all__ = ["Geocoder", "address_of"]
 
@@ -58,7 +58,7 @@ class Geocoder(_GeopyGeocoder):
     Parameters
     ----------
     gazetteer
-        An open gazetteer, or None to open the default store.
+        An open gazetteer, or None to open (building if needed) the store.
     path
         Store path, used when ``gazetteer`` is None.
     """
@@ -67,7 +67,11 @@ class Geocoder(_GeopyGeocoder):
         self, gazetteer: Gazetteer | None = None, *, path: str | Path | None = None
     ):
         super().__init__()
-        self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.open(path)
+        if gazetteer is None:
+            from gazetteer.build import open_gazetteer
+
+            gazetteer = open_gazetteer(path)
+        self.gazetteer = gazetteer
 
     def geocode(
         self,

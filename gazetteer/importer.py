@@ -175,7 +175,7 @@ def import_geonames(
     GazetteerError
         A file is missing or holds no valid GeoNames row at all.
     """
-    from gazetteer.store import default_path
+    from gazetteer.paths import default_path
 
     src = Path(all_countries)
     codes = read_admin1_codes(Path(admin1_codes))

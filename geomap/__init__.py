@@ -10,6 +10,13 @@
 >>> sorted({m.place.country_code for m in result.mentions})
 ['UA']
 
+A corpus goes through :func:`geomap.run` (worker processes or Dask, memory or
+a resumable results store)::
+
+    done = geomap.run(geomap.read_articles(["corpus/"]),
+                      geomap.LocalExecutor(processes=2))
+    geomap.to_map(done.results()).save("map.html")
+
 The public API loads heavy dependencies lazily, so ``import geomap`` is cheap.
 """
 
@@ -22,14 +29,21 @@ __version__ = "0.1.0"
 __all__ = [
     "Article",
     "ArticleResult",
+    "DaskExecutor",
     "GeomapError",
     "Incident",
     "InputError",
+    "LocalExecutor",
+    "MemorySink",
     "Mention",
     "Pipeline",
+    "PipelineSpec",
     "Place",
+    "StoreSink",
     "__version__",
+    "open_store",
     "read_articles",
+    "run",
     "to_geodataframe",
     "to_geojson",
     "to_map",
@@ -44,6 +58,13 @@ _LAZY = {
     "GeomapError": "geomap.errors",
     "InputError": "geomap.errors",
     "Pipeline": "geomap.pipeline",
+    "PipelineSpec": "geomap.executors",
+    "LocalExecutor": "geomap.executors",
+    "DaskExecutor": "geomap.distributed",
+    "MemorySink": "geomap.runner",
+    "StoreSink": "geomap.runner",
+    "run": "geomap.runner",
+    "open_store": "geomap.results",
     "read_articles": "geomap.ingest",
     "to_geodataframe": "geomap.api",
     "to_geojson": "geomap.api",
@@ -52,10 +73,14 @@ _LAZY = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from geomap.api import to_geodataframe, to_geojson, to_map
+    from geomap.distributed import DaskExecutor
     from geomap.errors import GeomapError, InputError
+    from geomap.executors import LocalExecutor, PipelineSpec
     from geomap.ingest import read_articles
     from geomap.models import Article, ArticleResult, Incident, Mention, Place
     from geomap.pipeline import Pipeline
+    from geomap.results import open_store
+    from geomap.runner import MemorySink, StoreSink, run
 
 
 def __getattr__(name: str) -> Any:

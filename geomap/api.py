@@ -1,10 +1,10 @@
 """Convenience writers for notebook and library users.
 
-Each accepts either ``ArticleResult`` objects (as yielded by
-:meth:`geomap.Pipeline.process_many`) or bare ``Incident`` records, so that::
+Each accepts either ``ArticleResult`` objects (as returned by
+:func:`geomap.run`) or bare ``Incident`` records, so that::
 
     import geomap
-    results = list(geomap.Pipeline().process_many(geomap.read_articles("examples")))
+    results = list(geomap.run(geomap.read_articles("examples")).results())
     geomap.to_map(results).save("map.html")
 
 works without unpacking. Incidents from several articles are merged across
@@ -17,38 +17,13 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from geomap.models import ArticleResult, Incident, Mention
+from geomap.outputs import split_results
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
     import geopandas as gpd
 
-__all__ = ["split_results", "to_geodataframe", "to_geojson", "to_map"]
-
-
-def split_results(
-    items: Iterable[ArticleResult | Incident], *, merge: bool = True,
-) -> tuple[list[Incident], list[Mention]]:
-    """Incidents (merged across articles) and resolved mentions of ``items``.
-
-    >>> from geomap.models import Article, ArticleResult
-    >>> split_results([ArticleResult(Article("a", "No places here."))])
-    ([], [])
-    """
-    from geomap.merge import merge_incidents
-
-    incidents: list[Incident] = []
-    mentions: list[Mention] = []
-    for item in items:
-        if isinstance(item, ArticleResult):
-            incidents.extend(item.incidents)
-            mentions.extend(m for m in item.mentions if m.place is not None)
-        elif isinstance(item, Incident):
-            incidents.append(item)
-        else:
-            raise TypeError(f"expected ArticleResult or Incident, got {type(item).__name__}")
-    if merge:
-        incidents = merge_incidents(incidents)
-    return incidents, mentions
+__all__ = ["to_geodataframe", "to_geojson", "to_map"]
 
 
 def _layer(
@@ -89,10 +64,9 @@ def to_geodataframe(
     >>> to_geodataframe([]).columns.tolist()[:3]
     ['article_id', 'location', 'place_name']
     """
-    from geomap.outputs.tables import places_geodataframe
-    from geomap.outputs.tables import to_geodataframe as incidents_frame
+    from geomap.outputs.tables import incidents_geodataframe, places_geodataframe
 
-    return _layer(items, layer, incidents_frame, places_geodataframe)
+    return _layer(items, layer, incidents_geodataframe, places_geodataframe)
 
 
 def to_map(
@@ -105,7 +79,7 @@ def to_map(
     >>> type(m).__name__
     'Map'
     """
-    from geomap.outputs.html import to_map as build_map
+    from geomap.outputs.html import build_map
 
     items = list(items)
     incidents, mentions = split_results(items)

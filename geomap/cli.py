@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import dataclasses
 import io
+import itertools
 import json
 import logging
 import os
@@ -109,9 +109,11 @@ def _add_pipeline(p: argparse.ArgumentParser) -> None:
                         "day/month/year: 06/07/2023 is 6 July)")
     p.add_argument("--batch-size", type=_positive_int, default=32, metavar="N",
                    help="articles per nlp.pipe batch (default 32)")
-    p.add_argument("--processes", type=_positive_int, default=1, metavar="N",
-                   help="worker processes for nlp.pipe (default 1); with --dask, "
-                        "the LocalCluster's workers (default: one per core)")
+    p.add_argument("--processes", type=_positive_int, default=None, metavar="N",
+                   help="worker processes, each running the whole per-article "
+                        "job (default: one per core when the input is 256 KB "
+                        "or more, else 1); with --dask, the LocalCluster's "
+                        "workers (default: one per core)")
     p.add_argument("--store", metavar="FILE|URL", nargs="?", const="", default=None,
                    help="record every processed article with its mentions and "
                         "incidents in a store, committed per batch; a re-run "
@@ -281,6 +283,26 @@ def _progress(it: Iterable[Any], args: argparse.Namespace, stderr: TextIO,
     return tqdm(it, desc=desc, unit=unit, file=stderr, dynamic_ncols=True)
 
 
+@contextlib.contextmanager
+def _bar_for(args: argparse.Namespace, stderr: TextIO, desc: str,
+             unit: str = "article") -> Iterator[Any]:
+    """A tqdm bar over the input articles, or ``None`` (no terminal, --quiet).
+
+    Its total is a cheap count (:func:`geomap.ingest.count_articles`): the
+    input itself is read once, by the run.
+    """
+    if not _bar(args, stderr):
+        yield None
+        return
+    from tqdm import tqdm
+
+    from geomap.ingest import count_articles
+
+    with tqdm(desc=desc, unit=unit, file=stderr, dynamic_ncols=True,
+              total=count_articles(args.paths)) as bar:
+        yield bar
+
+
 def _bar(args: argparse.Namespace, stderr: TextIO) -> bool:
     """Whether to draw progress bars: on a terminal and without --quiet."""
     return not args.quiet and hasattr(stderr, "isatty") and stderr.isatty()
@@ -293,7 +315,7 @@ def _gazetteer(args: argparse.Namespace, stderr: TextIO, *,
     Only the default store is built on first use; a ``--gazetteer PATH`` must
     exist unless ``create`` (``gazetteer build``).
     """
-    from gazetteer import Gazetteer
+    from gazetteer import open_gazetteer
 
     def announce(path: Path, reason: str) -> None:
         if not args.quiet:
@@ -302,111 +324,83 @@ def _gazetteer(args: argparse.Namespace, stderr: TextIO, *,
             stderr.write(f"geomap: {what} at {path}…\n")
             stderr.flush()
 
-    return Gazetteer.open(args.gazetteer, progress=_bar(args, stderr),
+    return open_gazetteer(args.gazetteer, progress=_bar(args, stderr),
                           create=create, rebuild=rebuild, on_build=announce)
 
 
-def _pipeline(args: argparse.Namespace, stderr: TextIO) -> Any:
+def _country_focus(args: argparse.Namespace, stderr: TextIO) -> tuple[str, ...]:
+    """ISO codes of ``--country`` (opening, and if needed building, the gazetteer)."""
     from geomap.countries import country_codes
-    from geomap.pipeline import Pipeline
 
     gz = _gazetteer(args, stderr)  # before the model: builds it if needed
     try:
-        countries = country_codes(args.country, gz)
+        return tuple(country_codes(args.country, gz))
     finally:
         gz.close()
-    return Pipeline(gazetteer=args.gazetteer, batch_size=args.batch_size,
-                    n_process=args.processes, country_focus=countries)
 
 
 def _read(args: argparse.Namespace) -> Iterator[Any]:
-    """The input articles (a fresh stream on every call)."""
+    """The input articles, read lazily (once per run)."""
     from geomap.ingest import read_articles
 
     return read_articles(args.paths, skip_bad=args.skip_bad,
                          encoding=args.encoding, month_first=args.month_first)
 
 
-def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
-    """Process the input; with ``--store``, stream it into the store and return
-    everything the store holds (without article texts)."""
-    from geomap.ingest import iter_files
-    from geomap.runner import CorpusRun, Sized
-
-    total = 0
-    if args.store is None:
-        # A validation pass first, streamed and keeping nothing, so that a bad
-        # record fails before the gazetteer build, model loading or output
-        # writing; then a second streamed pass feeds nlp.pipe.
-        total = sum(1 for _ in _read(args))
-        if not total:
-            raise InputError("no articles found in " + ", ".join(args.paths))
-    else:
-        for _ in iter_files(args.paths):  # missing paths fail before any work
-            pass
-    pipeline = _pipeline(args, stderr)
-    process = pipeline.process_many
-    dask = None
+def _executor(args: argparse.Namespace, spec: Any) -> Any:
+    """``--dask [ADDRESS]``: a Dask executor; else local ``--processes``."""
     if args.dask is not None:
-        from geomap.distributed import DaskProcessor, PipelineSpec
+        from geomap.distributed import DaskExecutor
 
-        dask = DaskProcessor(PipelineSpec.of(pipeline), address=args.dask or None,
-                             n_workers=args.processes if args.processes > 1 else None,
-                             partition_size=2 * args.batch_size)
-        process = dask
-    try:
-        if args.store is None:
-            # Only mentions and incidents are kept (no article texts), so
-            # memory follows the results, not the corpus.
-            with _quiet("geomap.ingest"):  # --skip-bad warned in the first pass
-                articles = _read(args)
-                stream = Sized(process(articles), total)
-                return [_without_text(r)
-                        for r in _progress(stream, args, stderr, "articles")]
+        return DaskExecutor(spec, address=args.dask or None,
+                            n_workers=args.processes,
+                            partition_size=2 * args.batch_size)
+    from geomap.executors import LocalExecutor, default_processes
+    from geomap.ingest import iter_files
 
-        # With a store: stream, commit per batch, never hold the corpus.
-        from geomap.store import DEFAULT_STORE_NAME, open_store
-
-        target = args.store or str(
-            (Path(args.output) if args.command == "map" else DEFAULT_OUTPUT)
-            / DEFAULT_STORE_NAME)
-        with open_store(target) as store:
-            run = CorpusRun(_read(args), store, process,
-                            batch_size=args.batch_size, resume=args.resume)
-            ids: Iterable[str] = run
-            if _bar(args, stderr) and "-" not in args.paths:  # a first pass for
-                with _quiet("geomap.ingest"):                # the ETA, quietly
-                    ids = Sized(run, sum(1 for _ in _read(args)))
-            for _ in _progress(ids, args, stderr, "articles"):
-                pass
-            if run.stats.seen == 0:
-                raise InputError("no articles found in " + ", ".join(args.paths))
-            if not args.quiet:
-                stderr.write(f"geomap: store {store.url}: {run.stats.processed} "
-                             f"articles processed, {run.stats.skipped} already "
-                             "stored\n")
-            return list(store.results(text=False))
-    finally:
-        if dask is not None:
-            dask.close()
+    processes = args.processes or default_processes(
+        sum(p.stat().st_size for p in iter_files(args.paths)))
+    return LocalExecutor(spec, processes=processes)
 
 
-def _without_text(result: ArticleResult) -> ArticleResult:
-    """The result without its article text (outputs need only the records)."""
-    return dataclasses.replace(
-        result, article=dataclasses.replace(result.article, text=""))
+def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
+    """Run the input through :func:`geomap.run`; the results without texts.
 
+    With ``--store`` the results go to the store (committed per batch, stored
+    articles skipped) and everything the store holds is returned.
+    """
+    from geomap.executors import PipelineSpec
+    from geomap.ingest import iter_files
+    from geomap.runner import MemorySink, StoreSink, run
 
-@contextlib.contextmanager
-def _quiet(logger_name: str) -> Iterator[None]:
-    """Silence a logger's warnings for a block (used for a second pass)."""
-    logger = logging.getLogger(logger_name)
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+    for _ in iter_files(args.paths):  # missing paths fail before any work
+        pass
+    articles = _read(args)
+    first = next(articles, None)  # a bad first record fails before any work
+    if first is None:
+        raise InputError("no articles found in " + ", ".join(args.paths))
+    articles = itertools.chain([first], articles)
+    spec = PipelineSpec(gazetteer=args.gazetteer, batch_size=args.batch_size,
+                        country_focus=_country_focus(args, stderr))
+    with contextlib.ExitStack() as stack:
+        executor = stack.enter_context(_executor(args, spec))
+        sink: Any = MemorySink()
+        if args.store is not None:
+            from geomap.results import DEFAULT_STORE_NAME, open_store
+
+            target = args.store or str(
+                (Path(args.output) if args.command == "map" else DEFAULT_OUTPUT)
+                / DEFAULT_STORE_NAME)
+            sink = StoreSink(stack.enter_context(open_store(target)),
+                             resume=args.resume)
+        bar = stack.enter_context(_bar_for(args, stderr, "articles"))
+        done = run(articles, executor, sink, batch_size=args.batch_size,
+                   progress=bar.update if bar is not None else None)
+        if args.store is not None and not args.quiet:
+            stderr.write(f"geomap: store {sink.store.url}: {done.stats.processed} "
+                         f"articles processed, {done.stats.skipped} already "
+                         "stored\n")
+        return list(done.results())
 
 
 def _write_rows(rows: Iterator[dict[str, Any]], fields: Sequence[str], fmt: str,
@@ -441,7 +435,7 @@ def _emit(rows: Iterator[dict[str, Any]], fields: Sequence[str], fmt: str,
 # -- commands -----------------------------------------------------------------
 
 def _cmd_extract(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from geomap.api import split_results
+    from geomap.outputs import split_results
     from geomap.outputs.records import INCIDENT_FIELDS, incident_record
 
     incidents, _ = split_results(_results(args, stderr))
@@ -459,41 +453,12 @@ def _cmd_places(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     return ExitStatus.OK
 
 
-def write_outputs(
-    directory: Path, results: Sequence[ArticleResult], *, offline: bool = False,
-    formats: Sequence[str] = (), title: str | None = None,
-) -> list[Path]:
-    """Write map.html, incidents.geojson, places.geojson (+ extra layers) to DIR."""
-    from geomap.api import split_results
-    from geomap.outputs.geojson import incidents_geojson, places_geojson, write_geojson
-    from geomap.outputs.html import write_map
-
-    incidents, mentions = split_results(results)
-    reports = [i for r in results for i in r.incidents]  # before the merge (CSV)
-    written = []
-    path = directory / "incidents.geojson"
-    write_geojson(path, incidents_geojson(incidents))
-    written.append(path)
-    path = directory / "places.geojson"
-    write_geojson(path, places_geojson(mentions))
-    written.append(path)
-    if formats:
-        from geomap.outputs.tables import write_layers
-
-        for fmt in formats:
-            written.extend(write_layers(directory, incidents, mentions, fmt,
-                                        reports=reports) or [])
-    path = directory / "map.html"
-    write_map(path, incidents, mentions, offline=offline, title=title,
-              articles=[r.article for r in results])
-    written.append(path)
-    return written
-
-
 def _cmd_map(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise InputError(f"cannot write to '{out}': not a directory")
+    from geomap.outputs import write_outputs
+
     results = _results(args, stderr)
     written = write_outputs(out, results, offline=args.offline,
                             formats=args.formats, title=args.title)
@@ -506,6 +471,7 @@ def _cmd_map(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _cmd_geocode(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from geomap.countries import country_codes
+    from geomap.outputs.records import candidate_record
 
     gz = _gazetteer(args, stderr)
     countries = country_codes(args.country, gz)
@@ -516,12 +482,7 @@ def _cmd_geocode(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     for c in cands:
         p = c.place
         if args.json:
-            stdout.write(json.dumps({
-                "name": p.name, "geonameid": p.geonameid if p.has_geonameid else None,
-                "lat": p.lat, "lon": p.lon, "country_code": p.country_code,
-                "admin1": p.admin1, "feature": p.feature, "population": p.population,
-                "matched": c.matched, "match": c.match, "score": round(c.score, 4),
-            }, ensure_ascii=False) + "\n")
+            stdout.write(json.dumps(candidate_record(c), ensure_ascii=False) + "\n")
         else:
             stdout.write(
                 f"{p.name}\t{p.country_code}\t{p.admin1 or '-'}\t{p.feature}\t"
@@ -541,7 +502,7 @@ def _cmd_gazetteer(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
         with _gazetteer(args, stderr, create=True, rebuild=args.force) as gz:
             info = gz.info()
     elif action == "import":
-        from gazetteer.store import check_path
+        from gazetteer.paths import check_path
 
         if args.gazetteer:
             check_path(args.gazetteer, create=True)
@@ -551,9 +512,9 @@ def _cmd_gazetteer(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
         path = gazetteer.import_geonames(Path(args.all_countries),
                                          Path(args.admin1_codes),
                                          args.gazetteer, progress=show)
-        info = gazetteer.Gazetteer.open(path, build=False).info()
+        info = gazetteer.Gazetteer.open(path).info()
     elif action == "info":
-        info = gazetteer.Gazetteer.open(args.gazetteer, build=False).info()
+        info = gazetteer.Gazetteer.open(args.gazetteer).info()
     else:
         raise InputError("choose an action: build, info or import")
     stdout.write(json.dumps(info, indent=2, default=str) + "\n")
@@ -575,7 +536,8 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _cmd_render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from geomap.store import DEFAULT_STORE_NAME, open_store
+    from geomap.outputs import write_outputs
+    from geomap.results import DEFAULT_STORE_NAME, open_store
 
     out = Path(args.output)
     if out.exists() and not out.is_dir():
@@ -622,7 +584,7 @@ def _cmd_review(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     import secrets
     import webbrowser
 
-    from geomap.store import DEFAULT_STORE_NAME, open_store
+    from geomap.results import DEFAULT_STORE_NAME, open_store
 
     if not 0 < args.port < 65536:
         raise InputError("--port must be between 1 and 65535")
@@ -654,7 +616,7 @@ def _cmd_review(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
                         "longer in the store", s.item.id, s.item.article_id)
 
         def gazetteer() -> Any:
-            from geomap.gazetteer_access import open_gazetteer
+            from gazetteer import open_gazetteer
 
             return open_gazetteer(args.gazetteer)
 
@@ -730,7 +692,3 @@ def main(
 def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split()) or type(err).__name__
 
-
-def run() -> None:  # pragma: no cover - console script
-    """Console-script entry point."""
-    sys.exit(main())

@@ -9,11 +9,47 @@ aliases, so common short forms ("Russia", "Turkey", "UK") work too.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from geomap.errors import UsageError
 
-__all__ = ["country_code", "country_codes"]
+__all__ = ["country_alpha3", "country_code", "country_codes", "country_name"]
+
+
+@cache
+def country_name(code: str | None) -> str | None:
+    """Common English name of an ISO 3166-1 alpha-2 code (``None`` if unknown).
+
+    The one source of country display names: the map labels with it and the
+    ACLED CSV starts from it (with ACLED's own spellings on top).
+
+    >>> country_name("UA"), country_name("tw"), country_name("XX"), country_name(None)
+    ('Ukraine', 'Taiwan', None, None)
+    """
+    if not code:
+        return None
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code.upper())
+    if country is None:
+        return None
+    return getattr(country, "common_name", None) or country.name
+
+
+@cache
+def country_alpha3(code: str | None) -> str | None:
+    """ISO 3166-1 alpha-3 code of an alpha-2 code (``None`` if unknown).
+
+    >>> country_alpha3("UA"), country_alpha3("XX")
+    ('UKR', None)
+    """
+    if not code:
+        return None
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code.upper())
+    return country.alpha_3 if country is not None else None
 
 
 def country_code(value: str, gazetteer: Any = None, *, option: str = "--country"

@@ -165,8 +165,8 @@ def resolve_relative_date(expression: str, article_date: dt.date | None
     """
     try:
         result = _resolve(expression, article_date)
-    except Exception:  # never raise on arbitrary text
-        log.debug("cannot resolve date %r", expression, exc_info=True)
+    except OverflowError:  # "yesterday" of 1 January of year 1, "9999 days ago"
+        log.debug("date out of range: %r from %s", expression, article_date)
         return None
     if result is None or (article_date is not None and result > article_date):
         return None

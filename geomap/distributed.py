@@ -24,84 +24,35 @@ Pointing it at a cluster
     need only exist where ``geomap`` runs; results come back to the client,
     which writes the outputs and the ``--store``.
 
-From Python, wrap a client of your own::
+From Python, hand it to the corpus runner::
 
-    with DaskProcessor(PipelineSpec(), address="tcp://scheduler:8786") as run:
-        for result in run(read_articles(["corpus/"])):
-            ...
+    with DaskExecutor(PipelineSpec(), address="tcp://scheduler:8786") as dask:
+        done = geomap.run(geomap.read_articles(["corpus/"]), dask)
 
 or map a ``dask.bag`` of articles with :func:`process_bag`.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import sys
-import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from geomap.errors import GeomapError, MissingDependencyError, install_hint
+from geomap.executors import PipelineSpec, chunked, process_partition
 from geomap.models import Article, ArticleResult
-from geomap.nlp import DEFAULT_MODEL
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.bag
 
-    from geomap.pipeline import Pipeline
-
-__all__ = ["DaskProcessor", "PipelineSpec", "process_bag", "process_partition"]
+__all__ = ["DaskExecutor", "process_bag"]
 
 log = logging.getLogger(__name__)
-
-_LOCK = threading.Lock()  # one pipeline use at a time per worker process
-
-
-@dataclass(frozen=True, slots=True)
-class PipelineSpec:
-    """What a worker needs to build the same pipeline as the client (hashable)."""
-
-    model: str = DEFAULT_MODEL
-    gazetteer: str | None = None
-    batch_size: int = 32
-    country_focus: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, pipeline: Pipeline) -> PipelineSpec:
-        """The spec of an existing :class:`~geomap.pipeline.Pipeline`."""
-        return cls(model=pipeline.model, gazetteer=pipeline.gazetteer_path,
-                   batch_size=pipeline.batch_size,
-                   country_focus=tuple(pipeline.country_focus))
-
-    def build(self) -> Pipeline:
-        """A single-process pipeline with these settings."""
-        from geomap.pipeline import Pipeline
-
-        return Pipeline(model=self.model, gazetteer=self.gazetteer,
-                        batch_size=self.batch_size, n_process=1,
-                        country_focus=self.country_focus)
-
-
-@functools.lru_cache(maxsize=2)
-def _worker_pipeline(spec: PipelineSpec) -> Pipeline:
-    pipeline = spec.build()
-    pipeline.nlp  # noqa: B018  (load model and gazetteer once per worker)
-    log.info("worker %d loaded the pipeline", os.getpid())
-    return pipeline
-
-
-def process_partition(articles: Sequence[Article],
-                      spec: PipelineSpec) -> list[ArticleResult]:
-    """Process one partition with this process's cached pipeline (the Dask task)."""
-    with _LOCK:
-        pipeline = _worker_pipeline(spec)
-        return list(pipeline.process_many(articles))
 
 
 def process_bag(articles: dask.bag.Bag, spec: PipelineSpec) -> dask.bag.Bag:
@@ -134,7 +85,7 @@ def _check_reachable(address: str) -> None:
                           f"{err.strerror or err}") from err
 
 
-class DaskProcessor:
+class DaskExecutor:
     """Articles -> results through a Dask cluster, in input order, streamed.
 
     Parameters
@@ -165,7 +116,7 @@ class DaskProcessor:
         self.client: Any = None
         self._cluster: Any = None
 
-    def __enter__(self) -> DaskProcessor:
+    def __enter__(self) -> DaskExecutor:
         self.start()
         return self
 
@@ -198,9 +149,9 @@ class DaskProcessor:
             return
         # Build the gazetteer here first, so that the workers do not all build
         # it at once on a fresh machine.
-        from geomap.gazetteer_access import open_gazetteer
+        from gazetteer import ensure_store
 
-        open_gazetteer(self.spec.gazetteer)
+        ensure_store(self.spec.gazetteer)
         self._cluster = LocalCluster(
             n_workers=self.n_workers, threads_per_worker=1, processes=True,
             dashboard_address=None, silence_logs=logging.ERROR)
@@ -220,10 +171,8 @@ class DaskProcessor:
             self._cluster.close()
             self._cluster = None
 
-    def __call__(self, articles: Iterable[Article]) -> Iterator[ArticleResult]:
+    def map(self, articles: Iterable[Article]) -> Iterator[ArticleResult]:
         """Stream results for ``articles`` (input order), partition by partition."""
-        from geomap.runner import chunked
-
         self.start()
         client = self.client
         ahead = self.in_flight or 2 * max(1, sum(client.nthreads().values()))

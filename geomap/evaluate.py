@@ -14,16 +14,16 @@ import math
 import re
 import statistics
 import subprocess
-import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from geomap.errors import InputError, MissingDependencyError, install_hint
 from geomap.geo import haversine_km
 from geomap.ingest import parse_date
-from geomap.models import Article, Incident, Place
+from geomap.models import Article, Incident
+from geomap.scoring import place_distance
 
 __all__ = [
     "MISS_KM",
@@ -31,7 +31,6 @@ __all__ = [
     "format_report",
     "geoparse_metrics",
     "incident_metrics",
-    "place_distance",
     "run",
 ]
 
@@ -39,7 +38,6 @@ log = logging.getLogger(__name__)
 
 MISS_KM = 20038.0
 ACC_KM = 161.0
-INCIDENT_KM = 25.0
 
 # (start, end, lat, lon) of a predicted place span
 Pred = tuple[int, int, float, float]
@@ -165,10 +163,19 @@ def geoparse_metrics(
     }
 
 
-def _geomap_predictions(docs: Sequence[dict[str, Any]], pipeline: Any) -> dict[str, list[Pred]]:
+def _run(articles: Iterable[Article], pipeline: Any) -> Iterator[Any]:
+    """Results of the corpus runner the CLI uses (in this process)."""
+    from geomap.executors import LocalExecutor
+    from geomap.runner import run
+
+    return run(articles, LocalExecutor(pipeline)).results()
+
+
+def _geomap_predictions(docs: Sequence[dict[str, Any]],
+                        pipeline: Any) -> dict[str, list[Pred]]:
     articles = (Article(id=d["id"], text=d["text"]) for d in docs)
     out: dict[str, list[Pred]] = {}
-    for res in pipeline.process_many(articles):
+    for res in _run(articles, pipeline):
         out[res.article.id] = [(m.start, m.end, m.place.lat, m.place.lon)
                                for m in res.mentions if m.place is not None]
     return out
@@ -235,39 +242,6 @@ def _geotext_baseline(docs: Sequence[dict[str, Any]], gz: Any) -> dict[str, list
 
 
 # -- incidents ------------------------------------------------------------------
-
-_REGION_WORDS = re.compile(
-    r"(?i)\b(?:province|region|oblast|governorate|prefecture|state|the|of)\b")
-
-
-def _region_key(name: str) -> str:
-    folded = unicodedata.normalize("NFKD", _REGION_WORDS.sub(" ", name))
-    return "".join(ch for ch in folded.casefold() if ch.isalnum())
-
-
-def place_distance(place: Place, gold: dict[str, Any]) -> float | None:
-    """Match distance of a predicted place to a gold incident, None if no match.
-
-    The rule of ``../shared/data/incidents/README.md``: the same GeoNames id
-    (distance 0), or a point within 25 km, or, for region-level gold (no id,
-    its location naming a province, region, oblast...), a region-precision
-    prediction in the same first-level region of the same country.
-    """
-    if gold.get("geonameid") is not None and place.has_geonameid \
-            and gold["geonameid"] == place.geonameid:
-        return 0.0
-    km = haversine_km(place.lat, place.lon, gold["lat"], gold["lon"])
-    if km <= INCIDENT_KM:
-        return km
-    if gold.get("geonameid") is None and place.feature == "admin1" and \
-            _REGION_WORDS.search(gold.get("location", "")) and \
-            place.country_code == gold.get("country_code"):
-        a = _region_key(place.admin1 or place.name)
-        b = _region_key(gold.get("admin1") or gold.get("location", ""))
-        if a and b and (a.startswith(b) or b.startswith(a)):
-            return km
-    return None
-
 
 def _match_incidents(
     preds: Sequence[Incident], golds: Sequence[dict[str, Any]],
@@ -376,7 +350,8 @@ def _commit() -> str | None:
         return None
 
 
-def _incident_gold(path: Path, limit: int | None) -> list[tuple[dict[str, Any], Article]]:
+def _incident_gold(path: Path, limit: int | None
+                   ) -> list[tuple[dict[str, Any], Article]]:
     """Gold records of an incident file with their articles."""
     docs = _read_jsonl(path, limit)
     out = []
@@ -419,7 +394,8 @@ def _cross_validated_incidents(
             preds[article.id].extend(extract_incidents(doc, article, mentions,
                                                        weights=weights)[0])
 
-    cross_validate(len(parsed), k, lambda train: fit([labelled[i] for i in train]), predict)
+    cross_validate(len(parsed), k, lambda train: fit([labelled[i] for i in train]),
+                   predict)
     return preds
 
 
@@ -450,8 +426,9 @@ def run(
         place_files = [Path(p) for p in places or []]
         if isinstance(incidents, str):
             incidents = [incidents] if incidents else []
-        incident_files = [] if incidents is None else [Path(f) for f in incidents if f] \
-            or [default_data_dir() / "incidents" / "dev.jsonl"]
+        incident_files = [] if incidents is None else [
+            Path(f) for f in incidents if f] or [
+            default_data_dir() / "incidents" / "dev.jsonl"]
     if folds is not None and folds < 2:
         raise InputError("--folds needs at least 2 folds")
     if not place_files and not incident_files:
@@ -480,7 +457,7 @@ def run(
         preds = _cross_validated_incidents(gold, pipeline, folds)
     else:
         preds = defaultdict(list)
-        for res in pipeline.process_many(a for _, pairs in gold for _, a in pairs):
+        for res in _run((a for _, pairs in gold for _, a in pairs), pipeline):
             preds[res.article.id].extend(res.incidents)
     for path, pairs in gold:
         docs = [d for d, _ in pairs]

@@ -1,4 +1,11 @@
-"""One shared, cached handle on the gazetteer for the pipeline's components."""
+"""The gazetteer as the spaCy pipeline receives it: a registered function.
+
+The ``geomap_toponyms`` component gets its gazetteer through its config,
+``{"gazetteer": {"@misc": "geomap.gazetteer.v1", "path": null}}``, resolved by
+spaCy's registry when the pipeline is built; the component keeps that handle
+(``.gazetteer``) and :class:`geomap.pipeline.Pipeline` resolves with the same
+one. No module-level cache: every pipeline owns its handle.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +13,23 @@ import functools
 import math
 from collections.abc import Callable
 
+from spacy.util import registry
+
 from gazetteer import Gazetteer
 
-__all__ = ["open_gazetteer", "recogniser_hooks"]
+__all__ = ["gazetteer_at", "name_lookups"]
 
 
-@functools.lru_cache(maxsize=4)
-def open_gazetteer(path: str | None = None) -> Gazetteer:
-    """Open (building on first use) the gazetteer store at ``path`` or the default."""
+@registry.misc("geomap.gazetteer.v1")
+def gazetteer_at(path: str | None = None) -> Gazetteer:
+    """Open the existing gazetteer store at ``path`` (default store), read-only.
+
+    Callers build a missing store first (:func:`gazetteer.ensure_store`).
+    """
     return Gazetteer.open(path)
 
 
-def recogniser_hooks(
+def name_lookups(
     gz: Gazetteer,
 ) -> tuple[Callable[[str], bool], Callable[[str], bool], Callable[[str], float]]:
     """The three lookups the recogniser needs: name known, demonym, importance.

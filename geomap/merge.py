@@ -18,7 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from geomap.geo import haversine_km
-from geomap.models import PRECISION_RANK, Incident, Place
+from geomap.models import (
+    EVENT_TYPE_SPECIFICITY,
+    PRECISION_RANK,
+    QUALIFIERS,
+    Incident,
+    Place,
+)
 
 __all__ = ["contains", "merge_incidents", "same_place", "types_compatible"]
 
@@ -29,7 +35,7 @@ _EXPLOSIVE = frozenset({"airstrike", "missile", "shelling", "drone", "explosion"
 _ARMED = frozenset({"shooting", "clash", "bombing", "explosion"})
 _WILDCARD = frozenset({"other", "explosion"})
 _PRECISION_RANK = {**PRECISION_RANK, None: len(PRECISION_RANK)}
-_QUALIFIER_RANK = {"exact": 0, "at_least": 1, "approx": 2, None: 3}
+_QUALIFIER_RANK = {**{q: n for n, q in enumerate(QUALIFIERS)}, None: len(QUALIFIERS)}
 
 
 def types_compatible(a: str, b: str) -> bool:
@@ -93,9 +99,7 @@ def _representative_key(inc: Incident) -> tuple:
     )
 
 
-_TYPE_PRIORITY = {t: n for n, t in enumerate((
-    "missile", "airstrike", "drone", "shelling", "bombing", "shooting", "clash",
-    "explosion", "other"))}
+_TYPE_PRIORITY = {t: n for n, t in enumerate(EVENT_TYPE_SPECIFICITY)}
 
 
 # A merged event says the most an analyst did to any of its reports.

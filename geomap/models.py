@@ -16,12 +16,14 @@ from gazetteer.records import Feature, Place
 __all__ = [
     "EVENT_TYPES",
     "EVENT_TYPE_PRIORITY",
+    "EVENT_TYPE_SPECIFICITY",
     "FEATURES",
     "FEATURE_RANK",
     "GEO_PRECISION",
     "PRECISIONS",
     "PRECISION_OF",
     "PRECISION_RANK",
+    "QUALIFIERS",
     "Article",
     "ArticleResult",
     "EventType",
@@ -44,17 +46,24 @@ EventType = Literal[
     "airstrike", "missile", "shelling", "drone", "explosion",
     "shooting", "clash", "bombing", "other",
 ]
-EVENT_TYPES: tuple[str, ...] = (
-    "airstrike", "missile", "shelling", "drone", "explosion",
-    "shooting", "clash", "bombing", "other",
-)
+#: Every event type, in the order of the Literal.
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 #: When two event-type words sit on the same token, or a sentence names several
 #: kinds, the more specific kind wins in this order (a suicide bombing that
 #: also "exploded" is a bombing; a missile "strike" is a missile).
-EVENT_TYPE_PRIORITY: tuple[str, ...] = (
+EVENT_TYPE_PRIORITY: tuple[EventType, ...] = (
     "bombing", "airstrike", "drone", "missile", "shelling", "shooting", "clash",
     "explosion", "other",
 )
+#: When reports of one event name different kinds, the merged event takes the
+#: most specific one in this order (a "missile" says more than "explosion").
+EVENT_TYPE_SPECIFICITY: tuple[EventType, ...] = (
+    "missile", "airstrike", "drone", "shelling", "bombing", "shooting", "clash",
+    "explosion", "other",
+)
+#: Figures qualified "exact" say more than "at least", which says more than
+#: "about": the order in which reports' figures are preferred.
+QUALIFIERS: tuple[Qualifier, ...] = get_args(Qualifier)
 
 # -- the vocabulary of kinds of place (the one place for it) ------------------
 
@@ -154,7 +163,7 @@ class Incident:
     place: Place | None
     location: str
     precision: Precision | None
-    event_type: str
+    event_type: EventType
     date: dt.date | None
     killed: int | None
     wounded: int | None
@@ -169,7 +178,9 @@ class Incident:
 
 @dataclass(frozen=True, slots=True)
 class Toll:
-    """A cumulative or periodic toll ("thousands dead since...") kept out of incidents."""
+    """A cumulative or periodic toll ("thousands dead since...").
+
+    Kept out of incidents."""
 
     article_id: str
     killed: int | None

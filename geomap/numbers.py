@@ -13,15 +13,15 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 from text_to_num import text2num
 
-__all__ = ["Count", "MAX_COUNT", "VAGUE_WORDS", "parse_count"]
+from geomap.models import Qualifier
+
+__all__ = ["MAX_COUNT", "VAGUE_WORDS", "Count", "parse_count"]
 
 log = logging.getLogger(__name__)
 
-Qualifier = Literal["exact", "at_least", "approx"]
 
 MAX_COUNT = 10_000_000
 """Figures above this are rejected as implausible casualty counts."""
@@ -119,8 +119,9 @@ def _exact(text: str) -> int | None:
 
 def _core(text: str) -> Count | None:
     """Count of a phrase without leading qualifiers."""
-    if text in VAGUE_WORDS or re.fullmatch(r"(?:tens of |hundreds of )?(?:dozens|"
-                                           r"scores|hundreds|thousands|millions)", text):
+    if text in VAGUE_WORDS or re.fullmatch(
+            r"(?:tens of |hundreds of )?(?:dozens|scores|hundreds|thousands|millions)",
+            text):
         return Count(None, "approx")
     for suffix in _SUFFIX_AT_LEAST:
         if text.endswith(suffix) and text != suffix:
@@ -164,11 +165,7 @@ def parse_count(text: str) -> Count | None:
     >>> parse_count("1e9") is None, parse_count("") is None
     (True, True)
     """
-    try:
-        return _parse(text)
-    except Exception:  # never raise on arbitrary text
-        log.debug("unparsable count %r", text, exc_info=True)
-        return None
+    return _parse(text)
 
 
 def _parse(text: str) -> Count | None:

@@ -16,10 +16,9 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from gazetteer import Gazetteer
-from geomap.gazetteer_access import open_gazetteer
+from gazetteer import Gazetteer, ensure_store
 from geomap.incidents import extract_incidents
-from geomap.ingest import article_id, parse_date
+from geomap.ingest import article_id, as_article, parse_date
 from geomap.models import Article, ArticleResult
 from geomap.nlp import DEFAULT_MODEL, load_nlp
 from geomap.nlp.truecase import NameTest, gazetteer_names, truecase
@@ -123,14 +122,6 @@ def process_doc(
     return _original_case(result, doc.text)
 
 
-def _as_article(item: Article | str) -> Article:
-    if isinstance(item, Article):
-        return item
-    if isinstance(item, str):
-        return Article(id=article_id(item), text=item)
-    raise TypeError(f"expected Article or str, got {type(item).__name__}")
-
-
 class Pipeline:
     """Load the model and gazetteer once; process texts or article streams.
 
@@ -140,7 +131,7 @@ class Pipeline:
         Installed spaCy pipeline name.
     gazetteer
         Path to a gazetteer store (default: the user cache, built on first use).
-    batch_size, n_process
+    batch_size
         Passed to ``nlp.pipe``.
     country_focus
         ISO-2 codes the corpus is about (joins every document's country profile).
@@ -152,13 +143,11 @@ class Pipeline:
         model: str = DEFAULT_MODEL,
         gazetteer: str | Path | None = None,
         batch_size: int = 32,
-        n_process: int = 1,
         country_focus: Sequence[str] = (),
     ) -> None:
         self.model = model
         self.gazetteer_path = str(gazetteer) if gazetteer else None
         self.batch_size = batch_size
-        self.n_process = n_process
         self.country_focus = tuple(c.upper() for c in country_focus)
         self._nlp: Language | None = None
         self._names: NameTest | None = None
@@ -175,14 +164,18 @@ class Pipeline:
 
     @property
     def gazetteer(self) -> Gazetteer:
-        """The opened gazetteer (built on first use)."""
-        return open_gazetteer(self.gazetteer_path)
+        """The gazetteer the toponym component holds (loads the pipeline)."""
+        return self.nlp.get_pipe("geomap_toponyms").gazetteer
 
     @property
     def nlp(self) -> Language:
-        """The spaCy pipeline with the toponym recogniser (loaded on first use)."""
+        """The spaCy pipeline with the toponym recogniser (loaded on first use).
+
+        The gazetteer store is built first if it is missing; the component
+        receives its handle through the config (``geomap.gazetteer.v1``).
+        """
         if self._nlp is None:
-            self.gazetteer  # noqa: B018  (open/build before the component needs it)
+            ensure_store(self.gazetteer_path)
             self._nlp = load_nlp(self.model, gazetteer_path=self.gazetteer_path)
         return self._nlp
 
@@ -203,7 +196,10 @@ class Pipeline:
     ) -> Iterator[ArticleResult]:
         """Stream results for a stream of articles (or plain texts), in order.
 
-        Articles go through ``nlp.pipe`` in batches of ``batch_size``.
+        This is the in-process engine that executors call (see
+        :mod:`geomap.executors`); to run a corpus, with worker processes, Dask
+        or a results store, use :func:`geomap.run`. Articles go through
+        ``nlp.pipe`` in batches of ``batch_size``.
 
         An article longer than ``chunk_chars`` is parsed in pieces cut at
         paragraph or sentence ends (:func:`_chunks`); its mentions keep offsets
@@ -213,8 +209,8 @@ class Pipeline:
         focus = self.country_focus
         parts: list[ArticleResult] = []
         for doc, (article, offset, last) in nlp.pipe(
-                self._pieces(map(_as_article, articles)), as_tuples=True, batch_size=self.batch_size,
-                n_process=self.n_process):
+                self._pieces(map(as_article, articles)), as_tuples=True,
+                batch_size=self.batch_size):
             if offset == 0 and last:
                 yield process_doc(doc, article, gz, country_focus=focus)
                 continue

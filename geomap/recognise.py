@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from gazetteer import Gazetteer
+
 __all__ = [
     "SPANS_KEY",
     "ToponymRecogniser",
@@ -509,17 +511,18 @@ def _region_context(doc: Doc, span: Span) -> bool:
 
 @Language.factory(
     "geomap_toponyms",
-    default_config={"gazetteer_path": None, "max_ngram": 4,
-                    "known_population": 100_000},
+    default_config={"gazetteer": {"@misc": "geomap.gazetteer.v1", "path": None},
+                    "max_ngram": 4, "known_population": 100_000},
 )
 def make_toponym_recogniser(
-    nlp: Language, name: str, gazetteer_path: str | None, max_ngram: int,
+    nlp: Language, name: str, gazetteer: Gazetteer, max_ngram: int,
     known_population: float,
 ) -> ToponymRecogniser:
-    """Build the recogniser over the gazetteer at ``gazetteer_path`` (default store)."""
-    from geomap.gazetteer_access import open_gazetteer, recogniser_hooks
+    """Build the recogniser over ``gazetteer`` (from the config's registry ref)."""
+    from geomap.gazetteer_access import name_lookups
 
-    gz = open_gazetteer(gazetteer_path)
-    contains, is_demonym, importance = recogniser_hooks(gz)
-    return ToponymRecogniser(contains, is_demonym, importance,
-                             max_ngram=max_ngram, known_population=known_population)
+    contains, is_demonym, importance = name_lookups(gazetteer)
+    rec = ToponymRecogniser(contains, is_demonym, importance,
+                            max_ngram=max_ngram, known_population=known_population)
+    rec.gazetteer = gazetteer  # the pipeline resolves with the same handle
+    return rec

@@ -35,6 +35,7 @@ import numpy as np
 from spacy.tokens import Doc, Span
 
 from gazetteer import Candidate, Gazetteer, Place, normalize
+from geomap.geo import haversine_matrix_km as _haversine_matrix
 from geomap.models import Mention, Role
 from geomap.recognise import SPANS_KEY
 
@@ -220,15 +221,6 @@ def _prior_matrix(
         if p.feature == "admin1" and (p.country_code, p.admin1 or p.name) in towns:
             row[_F["eponymous_region"]] = 1.0
     return x
-
-
-def _haversine_matrix(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
-                      lon2: np.ndarray) -> np.ndarray:
-    """Great-circle km between every point of set 1 (rows) and set 2 (columns)."""
-    p1, p2 = np.radians(lat1)[:, None], np.radians(lat2)[None, :]
-    dl = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def candidate_features(

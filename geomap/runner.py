@@ -1,76 +1,43 @@
-"""The corpus driver: stream articles through the NLP stage into a store.
+"""The corpus runner: ``run(articles, executor, sink)``, the one way to run a corpus.
 
-Articles are read lazily, checked against the store in chunks (already stored
-with the same text and date -> skipped), the rest flow through one
-``process`` stream (``Pipeline.process_many`` or the Dask equivalent) and are
-committed to the store one batch per transaction. Nothing holds the corpus in
-memory: the live set is one look-up chunk plus the batches in flight.
+* the **executor** decides where the per-article work runs: this process or
+  local worker processes (:class:`geomap.executors.LocalExecutor`), or a Dask
+  cluster (:class:`geomap.distributed.DaskExecutor`);
+* the **sink** decides where results go: memory without the article texts
+  (:class:`MemorySink`), or a results store committed per batch, skipping
+  articles it already holds (:class:`StoreSink`).
+
+The CLI, the Python API (``geomap.run``) and ``geomap eval`` all go through
+:func:`run`. Articles are read once, lazily: an HTML file is extracted once per
+run. Nothing holds the corpus: the live set is one look-up chunk plus the tasks
+in flight plus what the sink keeps.
 
 A bad input record (or any error from the article source) ends the stream:
-everything read before it is still processed and committed, then the error is
-raised. A run stopped otherwise (an exception, Ctrl-C, a closed generator)
-commits the results it has already computed; a run killed outright loses only
-the uncommitted batch. Either way the next run resumes where the store ends.
+everything read before it is still processed and handed to the sink, then the
+error is raised. A run stopped otherwise (an exception, Ctrl-C) still hands the
+results already computed to the sink; with a store, a run killed outright
+loses only the uncommitted batch, and the next run resumes where it ends.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Protocol
 
+from geomap.executors import Executor, LocalExecutor
+from geomap.ingest import as_article
 from geomap.models import Article, ArticleResult
-from geomap.store import Store
 
-__all__ = ["CorpusRun", "RunStats", "Sized", "chunked"]
+if TYPE_CHECKING:  # pragma: no cover
+    from geomap.results import Store
+
+__all__ = ["MemorySink", "Run", "RunStats", "Sink", "StoreSink", "run"]
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-Process = Callable[[Iterable[Article]], Iterator[ArticleResult]]
-
-
-def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of at most ``size`` items from any iterable (lazy).
-
-    Examples
-    --------
-    >>> list(chunked(range(5), 2))
-    [[0, 1], [2, 3], [4]]
-    >>> list(chunked([], 3))
-    []
-    """
-    if size < 1:
-        raise ValueError("size must be at least 1")
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
-class Sized(Generic[T]):
-    """An iterator that knows its length, so progress bars can show an ETA.
-
-    Examples
-    --------
-    >>> s = Sized(iter("abc"), 3)
-    >>> len(s), list(s)
-    (3, ['a', 'b', 'c'])
-    """
-
-    def __init__(self, it: Iterable[T], total: int) -> None:
-        self._it = iter(it)
-        self.total = total
-
-    def __len__(self) -> int:
-        return self.total
-
-    def __iter__(self) -> Iterator[T]:
-        return self._it
 
 
 @dataclass
@@ -84,7 +51,6 @@ class RunStats:
     incidents: int = 0
     batches: int = 0
     seconds: float = 0.0
-    _t0: float = field(default_factory=time.perf_counter, repr=False)
 
     @property
     def rate(self) -> float:
@@ -92,79 +58,120 @@ class RunStats:
         return self.processed / self.seconds if self.seconds else 0.0
 
 
-class CorpusRun:
-    """Process a stream of articles into a store, resumably.
+class Sink(Protocol):
+    """Where results go (see :class:`MemorySink` and :class:`StoreSink`)."""
 
-    Iterating yields the id of every input article once it is settled
-    (committed or skipped), so a progress bar can wrap the run; ``stats``
-    holds the counts afterwards.
+    def done(self, articles: list[Article]) -> set[str]:
+        """Ids of ``articles`` that need no processing (already stored)."""
+        ...  # pragma: no cover
 
-    Parameters
-    ----------
-    articles
-        Any iterable of articles (read lazily).
-    store
-        Where results go (see :func:`geomap.store.open_store`).
-    process
-        Articles -> results stream, e.g. ``Pipeline(...).process_many`` or
-        :func:`geomap.distributed.dask_processor`.
-    batch_size
-        Results per store transaction.
-    resume
-        Skip articles the store already has with the same text and date;
-        ``False`` processes everything again (and replaces the old rows).
-    lookup_size
-        Articles checked against the store per query.
+    def write(self, results: list[ArticleResult]) -> None:
+        """Keep one batch of results."""
+        ...  # pragma: no cover
+
+    def results(self) -> Iterator[ArticleResult]:
+        """Everything the sink holds, in order, without article texts."""
+        ...  # pragma: no cover
+
+
+class MemorySink:
+    """Keep results in memory, each without its article text.
+
+    Outputs need only the records, so memory follows the results, not the
+    corpus. ``keep_text=True`` keeps the texts too.
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> from geomap.store import open_store
-    >>> def fake(arts):  # stands in for Pipeline.process_many
-    ...     for a in arts:
-    ...         yield ArticleResult(article=a)
-    >>> store = open_store(pathlib.Path(tempfile.mkdtemp()) / "s.sqlite")
-    >>> arts = [Article(id=str(i), text=f"text {i}") for i in range(5)]
-    >>> run = CorpusRun(arts, store, fake, batch_size=2)
-    >>> list(run), run.stats.processed, run.stats.batches
-    (['0', '1', '2', '3', '4'], 5, 3)
-    >>> run = CorpusRun(arts + [Article(id="5", text="new")], store, fake)
-    >>> list(run)[-1], run.stats.skipped, run.stats.processed
-    ('5', 5, 1)
-    >>> store.close()
+    >>> sink = MemorySink()
+    >>> sink.write([ArticleResult(Article("a", "Some text."))])
+    >>> [(r.article.id, r.article.text) for r in sink.results()]
+    [('a', '')]
     """
 
-    def __init__(self, articles: Iterable[Article], store: Store, process: Process,
-                 *, batch_size: int = 32, resume: bool = True,
-                 lookup_size: int = 256) -> None:
-        if batch_size < 1 or lookup_size < 1:
-            raise ValueError("batch_size and lookup_size must be at least 1")
-        self.articles = articles
+    def __init__(self, *, keep_text: bool = False) -> None:
+        self.keep_text = keep_text
+        self._results: list[ArticleResult] = []
+
+    def done(self, articles: list[Article]) -> set[str]:
+        """Nothing is done before the run: every article is processed."""
+        return set()
+
+    def write(self, results: list[ArticleResult]) -> None:
+        """Append a batch (texts dropped unless ``keep_text``)."""
+        if not self.keep_text:
+            results = [dataclasses.replace(
+                r, article=dataclasses.replace(r.article, text=""))
+                for r in results]
+        self._results.extend(results)
+
+    def results(self) -> Iterator[ArticleResult]:
+        """The results written so far, in input order."""
+        return iter(self._results)
+
+
+class StoreSink:
+    """Commit results to a results store, one batch per transaction; resume.
+
+    Parameters
+    ----------
+    store
+        An open store (:func:`geomap.results.open_store`); the caller closes it.
+    resume
+        Skip articles the store already has with the same text and date;
+        ``False`` processes everything again (and replaces the old rows).
+    """
+
+    def __init__(self, store: Store, *, resume: bool = True) -> None:
         self.store = store
-        self.process = process
-        self.batch_size = batch_size
         self.resume = resume
-        self.lookup_size = lookup_size
-        self.stats = RunStats()
-        self._error: Exception | None = None
 
-    def _read(self) -> Iterator[list[Article]]:
-        """Look-up chunks of the input; a failing source ends the stream cleanly.
+    def done(self, articles: list[Article]) -> set[str]:
+        """Ids the store already holds with the same text and date."""
+        return self.store.up_to_date(articles) if self.resume else set()
 
-        The error is kept and raised by ``__iter__`` once everything read
-        before it is processed and committed (raising it inside ``nlp.pipe``
-        would throw away the batch being assembled there).
-        """
-        it = iter(self.articles)
+    def write(self, results: list[ArticleResult]) -> None:
+        """Commit one batch."""
+        self.store.write(results)
+
+    def results(self) -> Iterator[ArticleResult]:
+        """Everything the store holds (earlier runs included), without texts."""
+        return self.store.results(text=False)
+
+
+@dataclass
+class Run:
+    """What :func:`run` returns: the counts and the sink holding the results."""
+
+    stats: RunStats
+    sink: Sink = field(repr=False)
+
+    def results(self) -> Iterator[ArticleResult]:
+        """The results, as the sink holds them (see :meth:`Sink.results`)."""
+        return self.sink.results()
+
+
+class _Source:
+    """Look-up chunks of the input; a failing source ends the stream cleanly.
+
+    The error is kept and raised by :func:`run` once everything read before it
+    is processed and handed to the sink.
+    """
+
+    def __init__(self, articles: Iterable[Article | str], size: int) -> None:
+        self.it = iter(articles)
+        self.size = size
+        self.error: Exception | None = None
+
+    def __iter__(self) -> Iterator[list[Article]]:
         while True:
             chunk: list[Article] = []
             try:
-                for a in it:
-                    chunk.append(a)
-                    if len(chunk) >= self.lookup_size:
+                for a in self.it:
+                    chunk.append(as_article(a))
+                    if len(chunk) >= self.size:
                         break
-            except Exception as err:
-                self._error = err
+            except Exception as err:  # raised again by run(), after the flush
+                self.error = err
                 if chunk:
                     yield chunk
                 return
@@ -172,64 +179,103 @@ class CorpusRun:
                 return
             yield chunk
 
-    def _todo(self, skipped: deque[str]) -> Iterator[Article]:
-        for chunk in self._read():
-            self.stats.seen += len(chunk)
-            done = self.store.up_to_date(chunk) if self.resume else set()
-            for a in chunk:
-                if a.id in done:
-                    self.stats.skipped += 1
-                    skipped.append(a.id)
-                else:
-                    yield a
 
-    def __iter__(self) -> Iterator[str]:
-        stats = self.stats
-        stats._t0 = time.perf_counter()
-        skipped: deque[str] = deque()
-        pending: list[ArticleResult] = []
-        stream = self.process(self._todo(skipped))
-        try:
-            for result in stream:
-                while skipped:
-                    yield skipped.popleft()
-                pending.append(result)
-                if len(pending) >= self.batch_size:
-                    ids = self._commit(pending)
-                    pending = []
-                    yield from ids
-            while skipped:
-                yield skipped.popleft()
-            if pending:
-                ids = self._commit(pending)
-                pending = []
-                yield from ids
-            if self._error is not None:
-                raise self._error
-        finally:
-            # Keep what is already computed, whatever stopped the run.
-            if pending:
-                try:
-                    self._commit(pending)
-                except Exception:  # the original error matters more
-                    log.exception("could not store the last %d results", len(pending))
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
-            stats.seconds = time.perf_counter() - stats._t0
-            log.info("%d articles: %d processed, %d already stored (%.1f articles/s)",
-                     stats.seen, stats.processed, stats.skipped, stats.rate)
+def run(
+    articles: Iterable[Article | str],
+    executor: Executor | None = None,
+    sink: Sink | None = None,
+    *,
+    batch_size: int = 32,
+    lookup_size: int = 256,
+    progress: Callable[[int], object] | None = None,
+) -> Run:
+    """Process a corpus: every article through ``executor`` into ``sink``.
 
-    def _commit(self, batch: list[ArticleResult]) -> list[str]:
-        self.store.write(batch)
-        self.stats.batches += 1
-        self.stats.processed += len(batch)
-        self.stats.mentions += sum(len(r.mentions) for r in batch)
-        self.stats.incidents += sum(len(r.incidents) for r in batch)
-        return [r.article.id for r in batch]
+    Parameters
+    ----------
+    articles
+        Articles (or plain texts), read lazily and once.
+    executor
+        Where the work runs (default: this process, the default pipeline).
+    sink
+        Where results go (default: :class:`MemorySink`).
+    batch_size
+        Results handed to the sink at a time (one store transaction).
+    lookup_size
+        Articles checked against the sink (the store) per query.
+    progress
+        Called with the number of articles settled (written or skipped)
+        since the last call, e.g. a progress bar's ``update``.
 
-    def run(self) -> RunStats:
-        """Run to the end without a progress bar; returns the counts."""
-        for _ in self:
-            pass
-        return self.stats
+    Returns
+    -------
+    Run
+        ``stats`` (counts and time) and ``results()`` from the sink.
+
+    Examples
+    --------
+    >>> class Echo:  # an executor that finds nothing (stands in for a pipeline)
+    ...     def map(self, arts):
+    ...         return (ArticleResult(a) for a in arts)
+    >>> done = run(["One text.", "Another text."], Echo(), batch_size=1)
+    >>> done.stats.processed, done.stats.batches, len(list(done.results()))
+    (2, 2, 2)
+    """
+    if batch_size < 1 or lookup_size < 1:
+        raise ValueError("batch_size and lookup_size must be at least 1")
+    executor = executor if executor is not None else LocalExecutor()
+    sink = sink if sink is not None else MemorySink()
+    stats = RunStats()
+    t0 = time.perf_counter()
+    source = _Source(articles, lookup_size)
+    skipped: list[int] = [0]  # skipped since the last progress report
+
+    def todo() -> Iterator[Article]:
+        for chunk in source:
+            stats.seen += len(chunk)
+            done = sink.done(chunk)
+            stats.skipped += len(done)
+            skipped[0] += len(done)
+            yield from (a for a in chunk if a.id not in done)
+
+    def report(n: int) -> None:
+        if progress is not None and n + skipped[0]:
+            progress(n + skipped[0])
+        skipped[0] = 0
+
+    def commit(batch: list[ArticleResult]) -> None:
+        sink.write(batch)
+        stats.batches += 1
+        stats.processed += len(batch)
+        stats.mentions += sum(len(r.mentions) for r in batch)
+        stats.incidents += sum(len(r.incidents) for r in batch)
+        report(len(batch))
+
+    pending: list[ArticleResult] = []
+    stream = executor.map(todo())
+    try:
+        for result in stream:
+            pending.append(result)
+            if len(pending) >= batch_size:
+                batch, pending = pending, []
+                commit(batch)
+        if pending:
+            batch, pending = pending, []
+            commit(batch)
+        report(0)
+        if source.error is not None:
+            raise source.error
+    finally:
+        # Keep what is already computed, whatever stopped the run.
+        if pending:
+            try:
+                commit(pending)
+            except Exception:  # the original error matters more
+                log.exception("could not keep the last %d results", len(pending))
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+        stats.seconds = time.perf_counter() - t0
+        log.info("%d articles: %d processed, %d already stored (%.1f articles/s)",
+                 stats.seen, stats.processed, stats.skipped, stats.rate)
+    return Run(stats=stats, sink=sink)

@@ -16,3 +16,13 @@ LVIV = Place(702550, "Lviv", 49.83826, 24.02324, "UA", "Lviv", "city")
 SCRIPT = "<script>window.__pwned=1</script>"
 IMG = '"><img src=x onerror="window.__pwned=1">'
 JS_URL = "javascript:window.__pwned=1"
+
+
+class FnExecutor:
+    """An executor whose work is a plain function ``articles -> results``."""
+
+    def __init__(self, fn):
+        self.map = fn
+
+    def close(self):
+        pass

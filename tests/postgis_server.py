@@ -11,7 +11,7 @@ PostgreSQL refuses to run as root; under root the server runs as the
 Needs the Debian packages ``postgresql`` and ``postgresql-15-postgis-3`` (the
 ``postgis`` package alone does not bring the extension when recommends are
 off). When they are missing, ``find_bindir`` returns ``None`` and the tests
-fail, unless ``GEOMAP_ALLOW_NO_POSTGIS=1`` lets them skip.
+skip, or fail under ``GEOMAP_REQUIRE_SERVICES=1`` (CI; see services.py).
 """
 
 from __future__ import annotations
@@ -79,14 +79,10 @@ def postgis_available() -> str | None:
 
 
 def require_postgis() -> None:
-    """Fail (or skip, with ``GEOMAP_ALLOW_NO_POSTGIS=1``) when PostGIS is missing."""
-    import pytest
+    """Skip (fail under ``GEOMAP_REQUIRE_SERVICES=1``) when PostGIS is missing."""
+    from services import require
 
-    reason = postgis_available()
-    if reason is not None:
-        if os.environ.get("GEOMAP_ALLOW_NO_POSTGIS") == "1":
-            pytest.skip(reason)
-        pytest.fail(f"{reason} (set GEOMAP_ALLOW_NO_POSTGIS=1 to skip)")
+    require("postgis")
 
 
 def _free_port() -> int:

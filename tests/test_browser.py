@@ -1,18 +1,18 @@
 """The offline map in a real browser: Debian's chromium driven by Playwright.
 
-Needs ``/usr/bin/chromium`` (``apt-get install chromium``). Without it the
-tests fail, unless ``GEOMAP_ALLOW_NO_BROWSER=1`` is set (local runs only).
+Needs ``/usr/bin/chromium`` (``apt-get install chromium``); without it the
+tests skip, or fail under ``GEOMAP_REQUIRE_SERVICES=1`` (CI; see services.py).
 Screenshots go to ``test-artifacts/`` (git-ignored).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
 from common import DNIPRO, IMG, JS_URL, KHARKIV, KYIV, LVIV, MYKOLAIV, ODESA, SCRIPT
+from services import require
 
 from geomap.models import Article, Incident, Mention, Place
 from geomap.outputs.html import EVENT_COLORS, marker_radius, write_map
@@ -66,11 +66,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("GEOMAP_ALLOW_NO_BROWSER") == "1":
-            pytest.skip("/usr/bin/chromium is absent and GEOMAP_ALLOW_NO_BROWSER=1")
-        pytest.fail("/usr/bin/chromium is missing: apt-get install chromium "
-                    "(or set GEOMAP_ALLOW_NO_BROWSER=1 for a local run without it)")
+    require("browser")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

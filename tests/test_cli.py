@@ -28,7 +28,7 @@ def jsonl(text):
 
 
 def test_map_on_examples_writes_three_outputs(tmp_path):
-    code, out, err = run("map", str(EXAMPLES), "-o", str(tmp_path), "-q")
+    code, out, _err = run("map", str(EXAMPLES), "-o", str(tmp_path), "-q")
     assert (code, out) == (0, "")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "incidents.geojson", "map.html", "places.geojson"]
@@ -53,7 +53,7 @@ def test_map_on_examples_writes_three_outputs(tmp_path):
 
 
 def test_extract_jsonl_keys_and_stdout(tmp_path):
-    code, out, err = run("extract", str(EXAMPLES / "wire_digest.jsonl"), "-q")
+    code, out, _err = run("extract", str(EXAMPLES / "wire_digest.jsonl"), "-q")
     assert code == 0
     rows = jsonl(out)
     assert all(list(r) == [
@@ -173,7 +173,8 @@ def test_eval_scores_each_incident_file_and_cross_validates(tmp_path):
     assert code == 0, err
     report = json.loads(out)
     assert [(r["file"], r["folds"], r["articles"], r["gold"])
-            for r in report["incidents"]] == [("a.jsonl", 2, 2, 2), ("b.jsonl", 2, 2, 2)]
+            for r in report["incidents"]] == [("a.jsonl", 2, 2, 2),
+                                              ("b.jsonl", 2, 2, 2)]
     # each fold is predicted by weights fitted on the other: still a real prediction
     assert all(r["predicted"] >= 1 for r in report["incidents"])
 
@@ -189,7 +190,8 @@ def test_missing_input_is_one_line_error_and_no_output(tmp_path):
     out_dir = tmp_path / "out"
     code, out, err = run("map", str(tmp_path / "missing.txt"), "-o", str(out_dir))
     assert (code, out) == (1, "")
-    assert err == f"geomap: error: cannot read '{tmp_path / 'missing.txt'}': no such file or directory\n"
+    assert err == (f"geomap: error: cannot read '{tmp_path / 'missing.txt'}': "
+                   "no such file or directory\n")
     assert not out_dir.exists()
 
 
@@ -483,7 +485,7 @@ def test_edited_txt_replaces_its_stored_copy(tmp_path):
     f.write_text("Date: 2022-05-03\n\nShelling killed five people in Kharkiv on "
                  "Monday, officials said.")
     assert run("map", str(corpus), "-o", str(out_dir), "--store", "-q")[0] == 0
-    from geomap.store import open_store
+    from geomap.results import open_store
 
     with open_store(out_dir / "geomap.sqlite") as store:
         assert store.article_ids() == ["report.txt"]
@@ -554,7 +556,7 @@ def test_dates_that_used_to_abort_the_run(tmp_path):
 @pytest.mark.issue(14)
 def test_encoding_warning_and_option_in_the_cli(tmp_path):
     f = tmp_path / "short.txt"
-    f.write_bytes("Вибух у Полтаві".encode("cp1251"))  # noqa: RUF001
+    f.write_bytes("Вибух у Полтаві".encode("cp1251"))
     code, out, err = run("places", str(f))
     assert code == 0 and err.startswith(
         f"geomap: WARNING: {f}: encoding guessed as ") and err.count("\n") == 1

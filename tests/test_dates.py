@@ -80,3 +80,20 @@ def test_relative_dates_within_a_year_before(expr, article_date):
     result = resolve_relative_date(expr, article_date)
     assert result is not None
     assert article_date - dt.timedelta(days=366) <= result <= article_date
+
+
+@pytest.mark.parametrize(("expr", "article_date"), [
+    ("yesterday", dt.date.min),
+    ("Tuesday", dt.date.min),
+    ("999999999 days ago", dt.date(2022, 3, 30)),
+])
+def test_dates_out_of_range_are_none(expr, article_date):
+    assert resolve_relative_date(expr, article_date) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_regex(r"\A(?:\d{1,12} days? ago|yesterday|last \w+day|\d{1,2} "
+                     r"(?:May|March) \d{4})\Z"), st.dates())
+def test_any_article_date_never_raises(expr, article_date):
+    result = resolve_relative_date(expr, article_date)
+    assert result is None or result <= article_date

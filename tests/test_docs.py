@@ -44,7 +44,8 @@ def test_every_option_in_help_is_in_readme(name, parser):
     options.discard("-h")
     options.discard("--help")
     missing = sorted(o for o in options
-                     if not re.search(r"(?<![\w-])" + re.escape(o) + r"(?![\w-])", README))
+                     if not re.search(r"(?<![\w-])" + re.escape(o) + r"(?![\w-])",
+                                      README))
     assert not missing, f"geomap {name}: options not in README: {missing}"
 
 

@@ -8,7 +8,6 @@ import io
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -305,6 +304,7 @@ def _read_in_subprocess(path: Path, probe: int) -> tuple[int, int, int, int]:
     return tuple(int(x) if x != "None" else 0 for x in out)  # type: ignore[return-value]
 
 
+@pytest.mark.large_file
 def test_million_line_jsonl_streams_in_flat_memory(tmp_path):
     f = tmp_path / "big.jsonl"
     line = '{{"id": "a{}", "date": "2022-03-30", "text": "Shelling hit Kharkiv, ' \
@@ -312,7 +312,7 @@ def test_million_line_jsonl_streams_in_flat_memory(tmp_path):
     with open(f, "w") as fh:
         for i in range(1_000_000):
             fh.write(line.format(i, i % 50))
-    n, chars, base_kb, peak_kb = _read_in_subprocess(f, 10_000)
+    n, _chars, base_kb, peak_kb = _read_in_subprocess(f, 10_000)
     assert n == 1_000_000
     growth_mb = (peak_kb - base_kb) / 1024
     print(f"1M-line JSONL ({f.stat().st_size / 1e6:.0f} MB): peak RSS "
@@ -320,6 +320,7 @@ def test_million_line_jsonl_streams_in_flat_memory(tmp_path):
     assert growth_mb < 20
 
 
+@pytest.mark.large_file
 def test_fifty_megabyte_article_reads_and_chunks(tmp_path):
     f = tmp_path / "huge.txt"
     para = PARA.encode()
@@ -359,7 +360,7 @@ def test_import_skips_impossible_coordinates(tmp_path, lat, lon):
     codes = tmp_path / "admin1.txt"
     codes.write_text("UA.07\tKharkiv\tKharkiv\t706482\n")
     out = import_geonames(src, codes, tmp_path / "g.sqlite")
-    with Gazetteer.open(out, build=False) as gz:
+    with Gazetteer.open(out) as gz:
         assert gz.get(1001) is not None and gz.get(1002) is None
         assert gz.candidates("Badtown", fuzzy=False) == []
         assert gz.info()["counts"]["city"] == 1
@@ -388,7 +389,7 @@ def test_import_never_stores_out_of_range_coordinates(coords):
         except GazetteerError as err:
             assert "no valid row" in str(err)
             return
-        with Gazetteer.open(out, build=False) as gz:
+        with Gazetteer.open(out) as gz:
             for i in range(len(coords)):
                 p = gz.get(2000 + i)
                 if p is not None:
@@ -400,7 +401,7 @@ def test_cli_import_of_a_bad_dump_is_one_line(tmp_path):
     src.write_text(_geonames_row(1, "X", "95", "200") + "\n")
     codes = tmp_path / "admin1.txt"
     codes.write_text("UA.07\tKharkiv\tKharkiv\t706482\n")
-    code, out, err = cli("gazetteer", "import", str(src), str(codes), "--gazetteer",
+    code, _out, err = cli("gazetteer", "import", str(src), str(codes), "--gazetteer",
                          str(tmp_path / "g.sqlite"), "-q")
     one_line_error(code, err, "not a GeoNames dump")
     assert not (tmp_path / "g.sqlite").exists()

@@ -195,7 +195,7 @@ def test_import_small_dump(dump, tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="gazetteer.importer"):
         out = import_geonames(src, codes, tmp_path / "store.sqlite")
     assert "skipped 2 malformed rows and 1 rows with bad values" in caplog.text
-    with Gazetteer.open(out, build=False) as gaz:
+    with Gazetteer.open(out) as gaz:
         info = gaz.info()
         assert info["origin"] == "import"
         assert info["counts"] == {"admin1": 2, "city": 3, "country": 1}
@@ -233,7 +233,7 @@ def test_import_zip(dump, tmp_path):
         zf.writestr("readme.txt", "GeoNames readme")
         zf.write(src, "UA.txt")
     out = import_geonames(archive, codes, tmp_path / "zipped.sqlite")
-    with Gazetteer.open(out, build=False) as gaz:
+    with Gazetteer.open(out) as gaz:
         assert gaz.candidates("Kiev")[0].place.geonameid == 703448
 
 
@@ -281,7 +281,7 @@ def test_import_keeps_districts_natural_features_regions_continents(tmp_path):
     codes = tmp_path / "admin1CodesASCII.txt"
     codes.write_text(MORE_ADMIN1, encoding="utf-8")
     out = import_geonames(src, codes, tmp_path / "more.sqlite")
-    with Gazetteer.open(out, build=False) as gaz:
+    with Gazetteer.open(out) as gaz:
         assert gaz.info()["counts"] == {"admin1": 1, "admin2": 1, "city": 1,
                                         "continent": 1, "natural": 2, "region": 1}
         raion = gaz.candidates("Pokrovsk district")[0].place

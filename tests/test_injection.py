@@ -97,12 +97,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 @pytest.mark.browser
 def test_browser_runs_no_payload_and_shows_text(hostile_map):
-    import os
 
-    if not CHROMIUM.exists():
-        if os.environ.get("GEOMAP_ALLOW_NO_BROWSER") == "1":
-            pytest.skip("/usr/bin/chromium is absent and GEOMAP_ALLOW_NO_BROWSER=1")
-        pytest.fail("/usr/bin/chromium is missing: apt-get install chromium")
+    from services import require
+
+    require("browser")
     from playwright.sync_api import sync_playwright
     from test_browser import LAUNCH_ARGS, Session
 
@@ -206,7 +204,7 @@ def test_store_round_trips_sql_payloads(tmp_path):
     import datetime as dt
 
     from geomap.models import Article, ArticleResult, Incident, Mention, Place
-    from geomap.store import open_store
+    from geomap.results import open_store
 
     evil = Place(-7, "x'); DROP TABLE articles; --", 50.0, 30.0, "UA",
                  "'; DELETE FROM incidents; --", "city")

@@ -60,7 +60,7 @@ def run_map(corpus: Path, out: Path, *extra: str) -> subprocess.Popen:
 
 
 def finish(proc: subprocess.Popen, timeout: float = 600) -> None:
-    out, err = proc.communicate(timeout=timeout)
+    _out, err = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, err
 
 
@@ -94,6 +94,8 @@ def canonical(path: Path) -> list[str]:
     return sorted(json.dumps(f, sort_keys=True) for f in doc["features"])
 
 
+@pytest.mark.kill
+@pytest.mark.slow
 def test_sigkill_at_random_points_then_resume_equals_uninterrupted(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("\n".join(corpus_lines(N_ARTICLES)) + "\n")
@@ -285,4 +287,4 @@ def test_unwritable_outputs_are_one_line_errors(tmp_path):
         assert code == 1
         assert err.getvalue().count("\n") == 1, err.getvalue()
         assert err.getvalue().startswith("geomap: error: cannot write ")
-    assert not [f for f in tmp_path.rglob(".*.tmp")]
+    assert not list(tmp_path.rglob(".*.tmp"))

@@ -1,7 +1,7 @@
 """The PostGIS store against a real PostgreSQL server started for the session.
 
-Without PostgreSQL + PostGIS installed these tests FAIL (CI installs them);
-set ``GEOMAP_ALLOW_NO_POSTGIS=1`` to let them skip on a workstation.
+Without PostgreSQL + PostGIS installed these tests skip; under
+``GEOMAP_REQUIRE_SERVICES=1`` (CI, which installs them) they fail instead.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from common import FnExecutor
 from postgis_server import postgis_server, require_postgis
 
 from geomap.cli import main
 from geomap.ingest import read_articles
 from geomap.merge import merge_incidents
-from geomap.runner import CorpusRun
-from geomap.store import open_store
+from geomap.results import open_store
+from geomap.runner import StoreSink, run
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -52,9 +53,10 @@ def test_round_trip_with_geometry_and_spatial_query(pg_url, direct):
     _reset(pg_url)
     with open_store(pg_url) as store:
         assert store.postgis is True
-        CorpusRun(iter(r.article for r in direct), store,
-                  lambda arts: (next(r for r in direct if r.article.id == a.id)
-                                for a in arts), batch_size=4).run()
+        run(iter(r.article for r in direct),
+            FnExecutor(lambda arts: (next(r for r in direct if r.article.id == a.id)
+                                     for a in arts)),
+            StoreSink(store), batch_size=4)
         assert list(store.results()) == direct
         assert store.incidents() == merge_incidents(
             i for r in direct for i in r.incidents)
@@ -101,8 +103,9 @@ def test_resume_against_postgis(pg_url, direct):
             yield by_id[a.id]
 
     with open_store(pg_url) as store:
-        CorpusRun(articles[:3], store, process, batch_size=2).run()
-        stats = CorpusRun(articles, store, process, batch_size=2).run()
+        run(articles[:3], FnExecutor(process), StoreSink(store), batch_size=2)
+        stats = run(articles, FnExecutor(process), StoreSink(store),
+                    batch_size=2).stats
         assert (stats.skipped, stats.processed) == (3, 3)
         assert calls == [a.id for a in articles[:3]] + [a.id for a in articles[3:]]
         assert list(store.results()) == direct

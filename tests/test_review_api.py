@@ -13,7 +13,7 @@ from review_fixtures import PAYLOAD, RESULTS, T1
 from review_server import TOKEN, review_server
 
 from geomap.cli import main
-from geomap.store import open_store
+from geomap.results import open_store
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 HOSTILE_SQL = ["'; DROP TABLE incidents; --", "x' OR '1'='1", "%", "_", "\\"]

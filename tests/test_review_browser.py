@@ -1,7 +1,7 @@
 """The review page in Debian's chromium: edit, reject, add, reload, render.
 
-Needs ``/usr/bin/chromium`` like ``test_browser.py`` (set
-``GEOMAP_ALLOW_NO_BROWSER=1`` to skip on a workstation without it). The page
+Needs ``/usr/bin/chromium`` like ``test_browser.py`` (skipped without it, except
+under ``GEOMAP_REQUIRE_SERVICES=1``). The page
 talks to a real uvicorn server over a real SQLite store and the real gazetteer.
 """
 
@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
 from review_fixtures import PAYLOAD, RESULTS, T1
 from review_server import TOKEN, review_server
+from services import require
 
 from geomap.cli import main
-from geomap.store import open_store
+from geomap.results import open_store
 
 pytestmark = pytest.mark.browser
 
@@ -31,10 +31,7 @@ DRONE = "a drone fell in a field"
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("GEOMAP_ALLOW_NO_BROWSER") == "1":
-            pytest.skip("/usr/bin/chromium is absent and GEOMAP_ALLOW_NO_BROWSER=1")
-        pytest.fail("/usr/bin/chromium is missing: apt-get install chromium")
+    require("browser")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

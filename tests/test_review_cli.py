@@ -18,7 +18,7 @@ from review_fixtures import RESULTS
 from review_server import free_port
 
 from geomap.cli import main
-from geomap.store import open_store
+from geomap.results import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,7 +1,7 @@
 """The review loop over a real PostGIS store (the fixture of test_postgis.py).
 
-Without PostgreSQL + PostGIS these tests FAIL; ``GEOMAP_ALLOW_NO_POSTGIS=1``
-lets them skip on a workstation.
+Without PostgreSQL + PostGIS these tests skip, and fail under
+``GEOMAP_REQUIRE_SERVICES=1`` (CI).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from review_fixtures import RESULTS, T1
 from review_server import TOKEN, review_server
 
 from geomap.cli import main
-from geomap.store import open_store
+from geomap.results import open_store
 
 pytestmark = pytest.mark.postgis
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -13,8 +13,8 @@ from review_fixtures import Q1, RESULTS, T1
 
 from geomap.errors import InputError
 from geomap.models import ArticleResult
+from geomap.results import open_store
 from geomap.review.core import NotFoundError, ReviewConflict, place_to_json
-from geomap.store import open_store
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_corrections_survive_reextraction_and_stale_ones_are_listed(store, caplo
     moved = h.article.text.index("Later, gunfire")
     better_h = dataclasses.replace(h, incidents=(dataclasses.replace(
         h.incidents[0], quote=h.article.text[moved:]),))
-    with caplog.at_level(logging.WARNING, logger="geomap.store"):
+    with caplog.at_level(logging.WARNING, logger="geomap.results"):
         store.write([better_k, better_h])
     assert [r.getMessage() for r in caplog.records] == [
         f"review correction no longer applies: incident {ids['kharkiv-2']} of "
@@ -185,7 +185,7 @@ def test_a_read_only_store_without_review_tables_reads_as_machine(tmp_path):
     import sqlite3
 
     from geomap.errors import StoreError
-    from geomap.store import Store
+    from geomap.results import Store
 
     path = tmp_path / "old.sqlite"
     with open_store(path) as s:

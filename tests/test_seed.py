@@ -27,7 +27,8 @@ def test_extract_gives_exactly_the_mykolaiv_strike():
     assert inc["location"] == "Mykolaiv"
     assert inc["geonameid"] == 700569  # the city, not a village of the same name
     assert abs(inc["lat"] - 46.97) < 0.05 and abs(inc["lon"] - 31.99) < 0.05
-    assert (inc["killed"], inc["killed_qualifier"], inc["wounded"]) == (12, "at_least", 33)
+    assert (inc["killed"], inc["killed_qualifier"], inc["wounded"]) == (
+        12, "at_least", 33)
     assert (inc["date"], inc["event_type"], inc["precision"]) == (
         "2022-03-29", "missile", "point")
     assert inc["quote"].startswith("At least 12 people were killed and 33 wounded")

@@ -24,8 +24,8 @@ from geomap.outputs.tables import (
     GEOMAP_CSV_FIELDS,
     acled_country,
     acled_frame,
+    incidents_geodataframe,
     places_geodataframe,
-    to_geodataframe,
     write_layers,
 )
 
@@ -104,7 +104,7 @@ def _check_geometry(gdf: gpd.GeoDataFrame, records: list[dict]):
 # -- frames ----------------------------------------------------------------------
 
 def test_geodataframe_columns_types_and_geometry():
-    gdf = to_geodataframe(INCIDENTS)
+    gdf = incidents_geodataframe(INCIDENTS)
     assert list(gdf.columns) == [*INCIDENT_FIELDS, "geometry"]
     assert str(gdf["killed"].dtype) == "Int64"
     assert str(gdf["geonameid"].dtype) == "Int64"
@@ -124,7 +124,7 @@ def test_places_geodataframe_drops_unresolved_mentions():
 
 
 def test_empty_frames_have_the_schema():
-    assert list(to_geodataframe([]).columns) == [*INCIDENT_FIELDS, "geometry"]
+    assert list(incidents_geodataframe([]).columns) == [*INCIDENT_FIELDS, "geometry"]
     assert list(places_geodataframe([]).columns) == [*PLACE_FIELDS, "geometry"]
 
 

@@ -122,7 +122,7 @@ def main() -> None:
     ap.add_argument("--ablate", action="store_true", help="accuracy without each feature")
     args = ap.parse_args()
 
-    from geomap.gazetteer_access import open_gazetteer
+    from gazetteer import open_gazetteer
     from geomap.nlp import load_nlp
 
     gz = open_gazetteer(None)

@@ -263,8 +263,8 @@ def place_features(ctx: ArticleContext, anchor: Token, cands: Sequence[Candidate
         f[col["same_as_dateline"]] = float(place.geonameid in dateline)
         f[col["contains_dateline"]] = float(any(
             place.country_code == d.country_code and place.feature != d.feature and (
-                place.feature == "country" or place.feature == "admin1"
-                and d.feature in ("city", "admin2") and d.admin1 == place.admin1)
+                place.feature == "country" or (place.feature == "admin1"
+                and d.feature in ("city", "admin2") and d.admin1 == place.admin1))
             for d in dateline.values()))
     return rows
 
@@ -284,7 +284,7 @@ def main_place(ctx: ArticleContext) -> Candidate | None:
         counts[gid] = counts.get(gid, 0) + 1
         first.setdefault(gid, c)
     ranked = sorted(counts.values(), reverse=True)
-    if not ranked or ranked[0] < 2 or len(ranked) > 1 and ranked[1] == ranked[0]:
+    if not ranked or ranked[0] < 2 or (len(ranked) > 1 and ranked[1] == ranked[0]):
         return None
     return first[max(counts, key=counts.__getitem__)]
 

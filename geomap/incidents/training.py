@@ -10,7 +10,7 @@ Labels:
   without figures, when a candidate place of its own sentence matches a gold
   incident's place;
 - for such a figure, the correct candidate places are those that match its
-  gold incident(s) by the scoring rule (:func:`geomap.evaluate.place_distance`).
+  gold incident(s) by the scoring rule (:func:`geomap.scoring.place_distance`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from geomap.evaluate import place_distance
 from geomap.fitting import fit_choice, fit_logistic, folds
 from geomap.incidents.extract import Decision, Weights, decisions
 from geomap.incidents.features import FIGURE_FEATURES, PLACE_FEATURES
 from geomap.models import Article, Mention
+from geomap.scoring import place_distance
 
 __all__ = ["FIXED_FIGURE", "Example", "cross_validate", "fit", "label"]
 

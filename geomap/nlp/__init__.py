@@ -7,6 +7,7 @@ import logging
 import spacy
 from spacy.language import Language
 
+import geomap.gazetteer_access  # noqa: F401  (registers "geomap.gazetteer.v1")
 import geomap.nlp.casualties  # noqa: F401  (registers "geomap_casualties")
 import geomap.nlp.sentences  # noqa: F401  (registers "geomap_sentences")
 import geomap.recognise  # noqa: F401  (registers the "geomap_toponyms" factory)
@@ -42,6 +43,6 @@ def load_nlp(
         if "parser" in nlp.pipe_names:
             nlp.add_pipe("geomap_sentences", before="parser")
         nlp.add_pipe("geomap_casualties", last=True)
-        nlp.add_pipe("geomap_toponyms", last=True,
-                     config={"gazetteer_path": gazetteer_path})
+        nlp.add_pipe("geomap_toponyms", last=True, config={"gazetteer": {
+            "@misc": "geomap.gazetteer.v1", "path": gazetteer_path}})
     return nlp

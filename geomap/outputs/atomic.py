@@ -56,7 +56,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 def atomic_write(
     path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8"
 ) -> Iterator[IO]:
-    """Open a temp file beside ``path`` for writing; rename it onto ``path`` on success."""
+    """Open a temp file beside ``path`` for writing; rename it onto ``path`` after.
+
+    The rename happens only on success."""
     with atomic_path(path) as tmp:
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
         with open(tmp, mode, **kwargs) as fh:

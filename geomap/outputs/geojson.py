@@ -40,7 +40,7 @@ def incidents_geojson(incidents: Iterable[Incident]) -> dict[str, Any]:
 
 
 def places_geojson(mentions: Iterable[Mention]) -> dict[str, Any]:
-    """Resolved place mentions as a FeatureCollection; properties are ``PLACE_FIELDS``."""
+    """Resolved place mentions as a FeatureCollection (properties: ``PLACE_FIELDS``)."""
     return feature_collection(mention_record(m) for m in mentions if m.place)
 
 

@@ -34,16 +34,17 @@ from importlib.resources import files
 from typing import Any
 
 import folium
-import pycountry
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from geomap.models import EVENT_TYPES, Article, Incident, Mention
+from geomap.countries import country_name
+from geomap.models import EVENT_TYPES, Article, EventType, Incident, Mention
 from geomap.outputs.atomic import atomic_write
 
 __all__ = [
     "EVENT_COLORS",
     "MAX_PLACE_LABELS",
+    "build_map",
     "clean_quote",
     "embed_json",
     "format_count",
@@ -52,14 +53,13 @@ __all__ = [
     "marker_radius",
     "place_radius",
     "radius_scale",
-    "to_map",
     "write_map",
 ]
 
 log = logging.getLogger(__name__)
 
 #: Marker colour per event type (``models.EVENT_TYPES``); unknown types use "other".
-EVENT_COLORS: dict[str, str] = {
+EVENT_COLORS: dict[EventType, str] = {
     "airstrike": "#d62728",
     "missile": "#ff7f0e",
     "shelling": "#8c564b",
@@ -268,14 +268,9 @@ class _Strings:
         return idx
 
 
-@cache
 def _country_name(code: str | None) -> str | None:
-    if not code:
-        return None
-    country = pycountry.countries.get(alpha_2=code.upper())
-    if country is None:
-        return code
-    return getattr(country, "common_name", None) or country.name
+    """The country's display name; an unknown code shows as itself."""
+    return country_name(code) or code or None
 
 
 def _finite(lat: float, lon: float) -> bool:
@@ -602,7 +597,7 @@ class _GeomapLayers(MacroElement):
         super().render(**kwargs)
 
 
-def to_map(
+def build_map(
     incidents: Sequence[Incident],
     mentions: Sequence[Mention] = (),
     *,
@@ -643,7 +638,7 @@ def to_map(
     >>> kyiv = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
     >>> inc = Incident("a1", kyiv, "Kyiv", "point", "missile", None, 3, None,
     ...                "exact", None, "A missile killed 3 <people>.", ("https://x.org",))
-    >>> page = to_map([inc], offline=True, title="Test").get_root().render()
+    >>> page = build_map([inc], offline=True, title="Test").get_root().render()
     >>> "<people>" in page, "\\\\u003cpeople\\\\u003e" in page, "cdn." in page
     (False, True, False)
     """
@@ -686,9 +681,9 @@ def write_map(
 ) -> None:
     """Write the map as one HTML file, atomically (temp file + rename).
 
-    See :func:`to_map` for the arguments.
+    See :func:`build_map` for the arguments.
     """
-    page = to_map(incidents, mentions, offline=offline, title=title,
+    page = build_map(incidents, mentions, offline=offline, title=title,
                   articles=articles).get_root().render()
     with atomic_write(path) as fh:
         fh.write(page)

@@ -6,15 +6,21 @@ use these, so the property names are the same everywhere.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geomap.models import Incident, Mention, Place
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gazetteer import Candidate
 
 __all__ = [
     "INCIDENT_FIELDS",
     "PLACE_FIELDS",
+    "candidate_record",
     "incident_record",
     "mention_record",
+    "place_from_row",
+    "place_row",
     "round_coord",
 ]
 
@@ -87,3 +93,58 @@ def mention_record(mention: Mention) -> dict[str, Any]:
     rec["feature"] = mention.place.feature if mention.place else None
     rec["score"] = round(mention.score, 4)
     return {k: rec[k] for k in PLACE_FIELDS}
+
+
+def candidate_record(cand: Candidate) -> dict[str, Any]:
+    """A gazetteer candidate as ``geomap geocode --json`` prints it.
+
+    >>> from gazetteer import Candidate
+    >>> kyiv = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
+    >>> candidate_record(Candidate(kyiv, "kyiv", "exact", 0.98765))["score"]
+    0.9877
+    """
+    place = cand.place
+    return {
+        "name": place.name,
+        "geonameid": place.geonameid if place.has_geonameid else None,
+        "lat": place.lat, "lon": place.lon, "country_code": place.country_code,
+        "admin1": place.admin1, "feature": place.feature,
+        "population": place.population, "matched": cand.matched,
+        "match": cand.match, "score": round(cand.score, 4),
+    }
+
+
+def place_row(place: Place | None) -> dict[str, Any]:
+    """The full place as the results store's columns (unrounded; all ``None``).
+
+    >>> kyiv = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
+    >>> place_from_row(_Row(place_row(kyiv))) == kyiv
+    True
+    >>> place_from_row(_Row(place_row(None))) is None
+    True
+    """
+    if place is None:
+        return {"geonameid": None, "place_name": None, "lat": None, "lon": None,
+                "country_code": None, "admin1": None, "feature": None,
+                "population": None}
+    return {"geonameid": place.geonameid, "place_name": place.name,
+            "lat": place.lat, "lon": place.lon, "country_code": place.country_code,
+            "admin1": place.admin1, "feature": place.feature,
+            "population": place.population}
+
+
+def place_from_row(row: Any) -> Place | None:
+    """The place of a store row with :func:`place_row`'s columns (attributes)."""
+    if row.geonameid is None:
+        return None
+    return Place(geonameid=int(row.geonameid), name=row.place_name,
+                 lat=float(row.lat), lon=float(row.lon),
+                 country_code=row.country_code, admin1=row.admin1,
+                 feature=row.feature, population=int(row.population or 0))
+
+
+class _Row:
+    """A dict read by attribute, like a database row (for the examples)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)

@@ -24,11 +24,11 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import pandas as pd
-import pycountry
 from shapely.geometry import Point
 
+from geomap.countries import country_alpha3, country_name
 from geomap.errors import OutputError
-from geomap.models import GEO_PRECISION, Incident, Mention
+from geomap.models import GEO_PRECISION, EventType, Incident, Mention
 from geomap.nlp import lexicon
 from geomap.outputs.atomic import atomic_path, atomic_write
 from geomap.outputs.geojson import incidents_geojson, places_geojson, write_geojson
@@ -49,8 +49,8 @@ __all__ = [
     "acled_frame",
     "acled_geo_precision",
     "acled_time_precision",
+    "incidents_geodataframe",
     "places_geodataframe",
-    "to_geodataframe",
     "write_layers",
 ]
 
@@ -72,7 +72,7 @@ GEOMAP_CSV_FIELDS: tuple[str, ...] = (
     "geomap_event_type", "killed", "wounded", "killed_qualifier",
     "wounded_qualifier", "review_status", "article_id", "geonameid",
 )
-_ACLED_EVENT_TYPE = {
+_ACLED_EVENT_TYPE: dict[EventType, str] = {
     "airstrike": "Explosions/Remote violence",
     "missile": "Explosions/Remote violence",
     "shelling": "Explosions/Remote violence",
@@ -113,13 +113,7 @@ def acled_country(code: str | None) -> str | None:
     """
     if not code:
         return None
-    code = code.upper()
-    if code in _ACLED_COUNTRY:
-        return _ACLED_COUNTRY[code]
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return None
-    return getattr(country, "common_name", None) or country.name
+    return _ACLED_COUNTRY.get(code.upper()) or country_name(code)
 
 
 @cache
@@ -134,8 +128,8 @@ def acled_geo_precision(incident: Incident) -> int | None:
     region, 3 a region or larger; None without a place.
 
     The place's feature decides through ``geomap.models.GEO_PRECISION``
-    (``city`` 1, ``admin2`` 2, larger areas and natural features 3); a town the quote puts
-    an event *near* ("near X", "outside X", "10 km from X"; lexicon
+    (``city`` 1, ``admin2`` 2, larger areas and natural features 3); a town the
+    quote puts an event *near* ("near X", "outside X", "10 km from X"; lexicon
     ``nearness``) is 2.
 
     >>> from geomap.models import Incident, Place
@@ -254,7 +248,7 @@ def _frame(records: list[dict[str, Any]], fields: Sequence[str]) -> gpd.GeoDataF
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geometry, crs=CRS), crs=CRS)
 
 
-def to_geodataframe(incidents: Iterable[Incident]) -> gpd.GeoDataFrame:
+def incidents_geodataframe(incidents: Iterable[Incident]) -> gpd.GeoDataFrame:
     """Incidents as a GeoDataFrame: ``INCIDENT_FIELDS`` + point geometry (EPSG:4326).
 
     ``killed``, ``wounded`` and ``geonameid`` are nullable integers (``Int64``);
@@ -262,7 +256,7 @@ def to_geodataframe(incidents: Iterable[Incident]) -> gpd.GeoDataFrame:
 
     >>> from geomap.models import Incident, Place
     >>> kyiv = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
-    >>> gdf = to_geodataframe([Incident("a1", kyiv, "Kyiv", "point", "missile",
+    >>> gdf = incidents_geodataframe([Incident("a1", kyiv, "Kyiv", "point", "missile",
     ...     None, 3, None, "exact", None, "q")])
     >>> gdf.geometry.iloc[0].wkt, str(gdf.crs), gdf["wounded"].iloc[0] is pd.NA
     ('POINT (30.5238 50.45466)', 'EPSG:4326', True)
@@ -317,7 +311,7 @@ def acled_frame(incidents: Iterable[Incident],
             members = [r for r in pool if _same_event(inc, r)]
             if members:
                 fatalities = min(acled_fatalities(r) for r in members)
-        iso3 = _alpha3(rec["country_code"])
+        iso3 = country_alpha3(rec["country_code"])
         event_id = None
         if iso3:
             counters[iso3] = counters.get(iso3, 0) + 1
@@ -356,14 +350,6 @@ def acled_frame(incidents: Iterable[Incident],
     for name in ("latitude", "longitude"):
         df[name] = df[name].astype("float64")
     return df
-
-
-@cache
-def _alpha3(code: str | None) -> str | None:
-    if not code:
-        return None
-    country = pycountry.countries.get(alpha_2=code.upper())
-    return country.alpha_3 if country is not None else None
 
 
 def _write_csv(path: Path, df: pd.DataFrame) -> None:
@@ -430,10 +416,10 @@ def write_layers(
             write_geojson(paths[0], incidents_geojson(incidents))
             write_geojson(paths[1], places_geojson(mentions))
         elif fmt == "gpkg":
-            _write_gpkg(paths[0], {"incidents": to_geodataframe(incidents),
+            _write_gpkg(paths[0], {"incidents": incidents_geodataframe(incidents),
                                    "places": places_geodataframe(mentions)})
         elif fmt == "parquet":
-            _write_parquet(paths[0], to_geodataframe(incidents))
+            _write_parquet(paths[0], incidents_geodataframe(incidents))
             _write_parquet(paths[1], places_geodataframe(mentions))
         else:
             _write_csv(paths[0], acled_frame(incidents, reports))

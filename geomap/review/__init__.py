@@ -2,7 +2,7 @@
 
 * :mod:`geomap.review.core`: the pure part (keys by article id + quote span,
   corrections and how they fold into an incident and its ``review_status``);
-* the audit table lives in the results store (:class:`geomap.store.Store`:
+* the audit table lives in the results store (:class:`geomap.results.Store`:
   ``review_change``, ``review_add``, ``review_merge``, ``review_log``,
   ``review_stale``; ``Store.results()`` applies the corrections);
 * :mod:`geomap.review.app`: the Starlette web app and JSON API that

@@ -311,7 +311,7 @@ def _reviewer(body: Any) -> str | None:
 
 def create_app(store: Any, *, token: str, host: str = "127.0.0.1", port: int = 8765,
                gazetteer: Callable[[], Any] | None = None) -> ASGIApp:
-    """The review app over ``store`` (a :class:`geomap.store.Store`).
+    """The review app over ``store`` (a :class:`geomap.results.Store`).
 
     Parameters
     ----------

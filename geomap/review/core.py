@@ -11,7 +11,7 @@ quoting the same span (:func:`machine_keys`). Re-running extraction keeps every
 correction whose key still names an incident; the others are *stale* and are
 listed, never applied to another incident.
 
-No I/O here: :mod:`geomap.store` keeps the tables, :mod:`geomap.review.app`
+No I/O here: :mod:`geomap.results` keeps the tables, :mod:`geomap.review.app`
 serves them.
 """
 

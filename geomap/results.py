@@ -44,6 +44,7 @@ from sqlalchemy.engine import Engine
 
 from geomap.errors import StoreError
 from geomap.models import Article, ArticleResult, Incident, Mention, Place, Toll
+from geomap.outputs.records import place_from_row, place_row
 
 __all__ = [
     "DEFAULT_STORE_NAME",
@@ -188,26 +189,6 @@ def _schema(postgis: bool) -> tuple[sa.MetaData, dict[str, sa.Table]]:
 
 
 # -- row <-> record ------------------------------------------------------------
-
-def _place_row(place: Place | None) -> dict[str, Any]:
-    if place is None:
-        return {"geonameid": None, "place_name": None, "lat": None, "lon": None,
-                "country_code": None, "admin1": None, "feature": None,
-                "population": None}
-    return {"geonameid": place.geonameid, "place_name": place.name,
-            "lat": place.lat, "lon": place.lon, "country_code": place.country_code,
-            "admin1": place.admin1, "feature": place.feature,
-            "population": place.population}
-
-
-def _place_from(row: Any) -> Place | None:
-    if row.geonameid is None:
-        return None
-    return Place(geonameid=int(row.geonameid), name=row.place_name,
-                 lat=float(row.lat), lon=float(row.lon),
-                 country_code=row.country_code, admin1=row.admin1,
-                 feature=row.feature, population=int(row.population or 0))
-
 
 def _point(place: Place | None) -> Any:
     if place is None:
@@ -538,7 +519,7 @@ class ReviewLedger:
         article = Article(id=a.id, text=a.text, date=_as_date(a.date), title=a.title,
                           source=a.source, origin=a.origin)
         return article, [Mention(article_id=r.article_id, start=r.start, end=r.end,
-                                 text=r.text, place=_place_from(r),
+                                 text=r.text, place=place_from_row(r),
                                  score=float(r.score), role=r.role) for r in rows]
 
     def review_log(self, item_id: int | None = None) -> list[Any]:
@@ -840,7 +821,7 @@ class Store(ReviewLedger):
             for i, m in enumerate(r.mentions):
                 row = {"article_id": a.id, "idx": i, "start": m.start, "end": m.end,
                        "text": m.text, "role": m.role, "score": float(m.score),
-                       **_place_row(m.place)}
+                       **place_row(m.place)}
                 if self.postgis:
                     row["geom"] = _point(m.place)
                 men_rows.append(row)
@@ -852,7 +833,7 @@ class Store(ReviewLedger):
                        "killed_qualifier": inc.killed_qualifier,
                        "wounded_qualifier": inc.wounded_qualifier,
                        "quote": inc.quote, "sources": json.dumps(list(inc.sources)),
-                       **_place_row(inc.place)}
+                       **place_row(inc.place)}
                 if self.postgis:
                     row["geom"] = _point(inc.place)
                 inc_rows.append(row)
@@ -931,8 +912,8 @@ class Store(ReviewLedger):
                                         .order_by(tm.c.article_id, tm.c.idx)):
                     men[row.article_id].append(Mention(
                         article_id=row.article_id, start=row.start, end=row.end,
-                        text=row.text, place=_place_from(row), score=float(row.score),
-                        role=row.role))
+                        text=row.text, place=place_from_row(row),
+                        score=float(row.score), role=row.role))
                 inc: dict[str, list[Incident]] = defaultdict(list)
                 for row in conn.execute(sa.select(ti).where(ti.c.article_id.in_(ids))
                                         .order_by(ti.c.article_id, ti.c.idx)):
@@ -1003,7 +984,7 @@ def _geography() -> Any:
 
 def _incident_from(row: Any) -> Incident:
     return Incident(
-        article_id=row.article_id, place=_place_from(row), location=row.location,
+        article_id=row.article_id, place=place_from_row(row), location=row.location,
         precision=row.precision, event_type=row.event_type, date=_as_date(row.date),
         killed=row.killed, wounded=row.wounded,
         killed_qualifier=row.killed_qualifier,

@@ -2,7 +2,8 @@
 
 The set of known names lives in memory as a marisa-trie (``contains`` never
 touches the disk); candidate rows come from SQLite, one query per name or per
-batch, behind an LRU cache.
+batch, behind an LRU cache. Read-only: this module never imports the build
+(``gazetteer.build``), which imports it.
 """
 
 from __future__ import annotations
@@ -10,35 +11,24 @@ from __future__ import annotations
 import bisect
 import json
 import logging
-import os
 import sqlite3
-import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import marisa_trie
-import platformdirs
 
 from gazetteer.errors import GazetteerError
 from gazetteer.normalize import normalize
+from gazetteer.paths import check_path, default_path, rebuild_command
 from gazetteer.records import Candidate, Place
 from gazetteer.schema import KIND_LABELS, MATCH_BONUS, SCHEMA_VERSION, source_versions
 
-__all__ = [
-    "ENV_VAR",
-    "FUZZY_THRESHOLD",
-    "Gazetteer",
-    "check_path",
-    "default_path",
-    "rebuild_command",
-]
+__all__ = ["FUZZY_THRESHOLD", "Gazetteer"]
 
 log = logging.getLogger(__name__)
 
-#: Environment variable that overrides the default store path.
-ENV_VAR = "GEOMAP_GAZETTEER"
 #: Minimum rapidfuzz ratio (0..1) of a fuzzy match.
 FUZZY_THRESHOLD = 0.88
 _CACHE_SIZE = 1 << 17
@@ -54,19 +44,6 @@ _EXACT_SQL = (
 
 # One exact hit, before filtering: (rank, Candidate).
 _Hits = tuple[tuple[float, Candidate], ...]
-
-
-def default_path() -> Path:
-    """Path of the store: ``$GEOMAP_GAZETTEER`` or the user cache dir.
-
-    >>> default_path().name.startswith("gazetteer-") or "GEOMAP_GAZETTEER" in os.environ
-    True
-    """
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    cache = Path(platformdirs.user_cache_dir("geomap", appauthor=False))
-    return cache / f"gazetteer-{SCHEMA_VERSION}.sqlite"
 
 
 def _place(row: tuple[Any, ...]) -> Place:
@@ -113,57 +90,20 @@ class Gazetteer:
     # -- opening ---------------------------------------------------------------
 
     @classmethod
-    def open(
-        cls,
-        path: str | Path | None = None,
-        *,
-        build: bool = True,
-        progress: bool = False,
-        create: bool | None = None,
-        rebuild: bool = False,
-        on_build: Callable[[Path, str], None] | None = None,
-    ) -> Gazetteer:
-        """Open the store at ``path`` (default :func:`default_path`).
+    def open(cls, path: str | Path | None = None) -> Gazetteer:
+        """Open the existing store at ``path`` (default :func:`default_path`).
 
-        A missing default store, or a bundled store whose recorded source
-        versions differ from the installed ones, is (re)built when ``build``
-        is true. A ``path`` the caller names must exist unless ``create`` is
-        true: a mistyped path is an error, not a new 62 MB store.
-
-        Parameters
-        ----------
-        path
-            Store file; ``None`` for the default (``$GEOMAP_GAZETTEER`` or the
-            user cache dir).
-        build
-            Build a missing store (see ``create``) and rebuild a stale one.
-        progress
-            Show the build's progress bars on stderr.
-        create
-            Build a missing store at ``path``; default: only the default store.
-        rebuild
-            Build the store even if it is current or malformed (``geomap
-            gazetteer build --force``).
-        on_build
-            Called with the path and the reason ("missing" or why it is stale)
-            just before a build starts, so a caller can say that it will take
-            a while.
+        Read-only: nothing is built here (see :func:`gazetteer.open_gazetteer`
+        and :func:`gazetteer.build.ensure_store`, which build a missing or
+        stale store first). A stale bundled store is used with a warning.
 
         Raises
         ------
         GazetteerError
-            The store is missing (and may not be built), is a directory,
-            malformed, an imported store of an older schema, or cannot be
-            written.
+            The store is missing, a directory, malformed, or an imported store
+            of an older schema.
         """
-        may_create = rebuild or (build and (path is None if create is None
-                                            else create))
-        target = check_path(path if path is not None else default_path(),
-                            create=may_create)
-        if rebuild or not target.exists():
-            if on_build is not None:
-                on_build(target, "forced" if target.exists() else "missing")
-            _build(target, progress)
+        target = check_path(path if path is not None else default_path())
         gaz = cls._connect(target)
         stale = gaz.stale_reason()
         if stale is None:
@@ -174,17 +114,8 @@ class Gazetteer:
                 f"gazetteer store {target} was imported with an older schema; "
                 "re-run 'geomap gazetteer import'"
             )
-        if not build:
-            log.warning(
-                "gazetteer store %s is stale (%s); using it anyway", target, stale
-            )
-            return gaz
-        log.info("gazetteer store %s is stale (%s); rebuilding", target, stale)
-        gaz.close()
-        if on_build is not None:
-            on_build(target, stale)
-        _build(target, progress)
-        return cls._connect(target)
+        log.warning("gazetteer store %s is stale (%s); using it anyway", target, stale)
+        return gaz
 
     @classmethod
     def _connect(cls, path: Path) -> Gazetteer:
@@ -541,92 +472,4 @@ def _codes(codes: Iterable[str] | None) -> frozenset[str] | None:
 
 
 def _reopen(path: str) -> Gazetteer:
-    return Gazetteer.open(path, build=False)
-
-
-def _build(path: Path, progress: bool) -> None:
-    from gazetteer.build import build_store
-
-    try:
-        build_store(path, progress=progress)
-    except (OSError, sqlite3.Error) as err:
-        reason = getattr(err, "strerror", None) or err
-        raise GazetteerError(f"cannot build gazetteer store {path}: {reason}") from err
-
-
-def rebuild_command(path: str | Path, *, force: bool = True) -> str:
-    """The command that (re)builds the store at ``path``, quoted for hints.
-
-    >>> rebuild_command("/data/gz.sqlite")
-    "'geomap gazetteer build --force --gazetteer /data/gz.sqlite'"
-    >>> rebuild_command(default_path(), force=False)
-    "'geomap gazetteer build'"
-    """
-    target = Path(path).expanduser()
-    named = "" if target == default_path() else f" --gazetteer {target}"
-    return f"'geomap gazetteer build{' --force' if force else ''}{named}'"
-
-
-def check_path(path: str | os.PathLike[str], *, create: bool = False) -> Path:
-    """Validate a store path before opening (or building) it; returns it as a Path.
-
-    Parameters
-    ----------
-    path
-        The store file.
-    create
-        Whether a missing file may be built: then its directory must exist.
-
-    Raises
-    ------
-    GazetteerError
-        One line with what to do: the path is a directory, the file is
-        missing (and may not be created), or its directory does not exist.
-
-    Examples
-    --------
-    >>> check_path("/no/such/dir/gz.sqlite")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    gazetteer.errors.GazetteerError: no gazetteer store at /no/such/dir/gz.sqlite; ...
-    """
-    if "\x00" in os.fspath(path):
-        raise GazetteerError("gazetteer path contains a NUL byte")
-    target = Path(path).expanduser()
-    try:
-        is_dir, exists = target.is_dir(), target.exists()
-    except OSError as err:  # name too long, permission denied on a parent...
-        raise GazetteerError(f"cannot open gazetteer store {target}: "
-                             f"{err.strerror or err}") from err
-    if is_dir:
-        raise GazetteerError(
-            f"gazetteer store {target} is a directory; pass the path of a store "
-            "file (for example DIR/gazetteer.sqlite)"
-        )
-    if exists:
-        return target
-    if not create:
-        if target == default_path():
-            raise GazetteerError(f"no gazetteer store at {target}; run "
-                                 f"{rebuild_command(target, force=False)}")
-        raise GazetteerError(
-            f"no gazetteer store at {target}; build one there with "
-            f"{rebuild_command(target, force=False)}, or leave out "
-            "--gazetteer to use the default store"
-        )
-    # the default store's directory (the user cache dir) is made on demand
-    if not target.parent.is_dir():
-        if target != default_path():
-            raise GazetteerError(
-                f"cannot build gazetteer store {target}: no directory {target.parent}"
-            )
-        return target
-    try:  # can a file be made there? (the build writes a temp file beside it)
-        with tempfile.TemporaryFile(dir=target.parent):
-            pass
-    except OSError as err:
-        raise GazetteerError(
-            f"cannot build gazetteer store {target}: cannot write in "
-            f"{target.parent} ({err.strerror or err})"
-        ) from err
-    return target
+    return Gazetteer.open(path)

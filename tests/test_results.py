@@ -15,14 +15,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from common import FnExecutor
 
 from geomap.cli import main
 from geomap.errors import StoreError
+from geomap.executors import LocalExecutor
 from geomap.ingest import read_articles
 from geomap.merge import merge_incidents
 from geomap.models import Article
-from geomap.runner import CorpusRun
-from geomap.store import open_store, text_hash
+from geomap.results import open_store, text_hash
+from geomap.runner import StoreSink, run
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -189,11 +191,12 @@ def test_open_errors(tmp_path):
 def test_interrupted_run_resumes_and_equals_uninterrupted(tmp_path, pipeline,
                                                           articles, direct):
     store = open_store(tmp_path / "s.sqlite")
-    run = CorpusRun(failing(articles, 7), store, pipeline.process_many, batch_size=3)
+    settled = []
     with pytest.raises(Boom):
-        list(run)
+        run(failing(articles, 7), LocalExecutor(pipeline), StoreSink(store),
+            batch_size=3, progress=settled.append)
     # the 7 articles read before the crash were all computed and committed
-    assert run.stats.processed == 7
+    assert settled == [3, 3, 1]
     assert store.counts()["articles"] == 7
 
     seen = []
@@ -203,27 +206,27 @@ def test_interrupted_run_resumes_and_equals_uninterrupted(tmp_path, pipeline,
             seen.append(a.id)
             yield a
 
-    run = CorpusRun(articles, store, lambda a: pipeline.process_many(counting(a)),
-                    batch_size=3)
-    ids = list(run)
-    assert sorted(ids) == sorted(a.id for a in articles)
-    assert (run.stats.skipped, run.stats.processed) == (7, 5)
+    settled = []
+    done = run(articles, FnExecutor(lambda a: pipeline.process_many(counting(a))),
+               StoreSink(store), batch_size=3, progress=settled.append)
+    assert sum(settled) == len(articles)
+    assert (done.stats.skipped, done.stats.processed) == (7, 5)
     assert seen == [a.id for a in articles[7:]]  # only the unprocessed ones
     assert list(store.results()) == direct
     # a third run has nothing to do
-    run = CorpusRun(articles, store, pipeline.process_many)
-    assert run.run().processed == 0 and run.stats.skipped == 12
+    stats = run(articles, LocalExecutor(pipeline), StoreSink(store)).stats
+    assert (stats.processed, stats.skipped) == (0, 12)
     store.close()
 
 
 def test_changed_text_is_reprocessed_and_replaced(tmp_path, pipeline, articles):
     with open_store(tmp_path / "s.sqlite") as store:
-        CorpusRun(articles, store, pipeline.process_many).run()
+        run(articles, LocalExecutor(pipeline), StoreSink(store))
         before = store.counts()
         kherson = next(a for a in articles if a.id == "own-kherson")
         edited = replace(kherson, text=kherson.text.replace("Three", "Four"))
-        stats = CorpusRun([edited if a.id == "own-kherson" else a for a in articles],
-                          store, pipeline.process_many).run()
+        stats = run([edited if a.id == "own-kherson" else a for a in articles],
+                    LocalExecutor(pipeline), StoreSink(store)).stats
         assert (stats.processed, stats.skipped) == (1, 11)
         assert store.counts() == before
         inc = [i for r in store.results() if r.article.id == "own-kherson"
@@ -232,7 +235,8 @@ def test_changed_text_is_reprocessed_and_replaced(tmp_path, pipeline, articles):
         assert store.up_to_date([edited]) == {"own-kherson"}
         assert store.up_to_date([kherson]) == set()
         # --no-resume processes everything again
-        stats = CorpusRun(articles, store, pipeline.process_many, resume=False).run()
+        stats = run(articles, LocalExecutor(pipeline),
+                    StoreSink(store, resume=False)).stats
         assert (stats.processed, stats.skipped) == (12, 0)
         assert store.counts() == before
 
@@ -242,8 +246,8 @@ KILL_SCRIPT = textwrap.dedent("""
     sys.path.insert(0, {root!r})
     from geomap.ingest import read_articles
     from geomap.pipeline import Pipeline
-    from geomap.runner import CorpusRun
-    from geomap.store import open_store
+    from geomap.runner import StoreSink, run
+    from geomap.results import open_store
 
     pipeline = Pipeline(batch_size=2)
 
@@ -254,10 +258,14 @@ KILL_SCRIPT = textwrap.dedent("""
             yield result
 
     store = open_store(sys.argv[1])
-    CorpusRun(read_articles([sys.argv[2]]), store, process, batch_size=2).run()
+    class Killing:
+        map = staticmethod(process)
+
+    run(read_articles([sys.argv[2]]), Killing(), StoreSink(store), batch_size=2)
 """)
 
 
+@pytest.mark.kill
 def test_sigkill_loses_only_the_uncommitted_batch(tmp_path, corpus_dir, pipeline,
                                                   direct):
     script = tmp_path / "kill.py"
@@ -270,8 +278,8 @@ def test_sigkill_loses_only_the_uncommitted_batch(tmp_path, corpus_dir, pipeline
     with open_store(db) as store:
         # results 1-4 were committed in two batches; 5 was pending, 6 in hand
         assert store.counts()["articles"] == 4
-        stats = CorpusRun(read_articles([corpus_dir]), store,
-                          pipeline.process_many).run()
+        stats = run(read_articles([corpus_dir]), LocalExecutor(pipeline),
+                    StoreSink(store)).stats
         assert (stats.skipped, stats.processed) == (4, 8)
         assert list(store.results()) == direct
 

@@ -1,0 +1,257 @@
+"""Where the per-article work runs: this process or local worker processes.
+
+An executor turns a stream of articles into a stream of
+:class:`~geomap.models.ArticleResult` in input order. The whole per-article
+job (parsing, toponym recognition, resolution, incident extraction) runs where
+the pipeline lives, so with worker processes only articles go out and only the
+small results come back; spaCy ``Doc`` objects never cross a process boundary.
+Every worker loads its pipeline once, from a :class:`PipelineSpec`.
+
+The Dask executor (:class:`geomap.distributed.DaskExecutor`) has the same
+interface; :func:`geomap.runner.run` drives any of them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from itertools import islice
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from geomap.errors import GeomapError
+from geomap.models import Article, ArticleResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geomap.pipeline import Pipeline
+
+__all__ = [
+    "AUTO_PROCESSES_BYTES",
+    "Executor",
+    "LocalExecutor",
+    "PipelineSpec",
+    "chunked",
+    "default_processes",
+    "process_partition",
+]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_LOCK = threading.Lock()  # one pipeline use at a time per process (Dask threads)
+
+
+#: Input size from which the CLI runs one worker process per core by default.
+#: Workers load their pipelines in parallel, so starting them costs about what
+#: loading one pipeline costs plus a second or two of spawning; 256 KB of news
+#: text (about 130 articles) keeps one process busy for well over ten seconds,
+#: so from there a second core saves more than it costs.
+AUTO_PROCESSES_BYTES = 256 * 1024
+
+
+def default_processes(input_bytes: int, *, cores: int | None = None) -> int:
+    """Worker processes for an input of ``input_bytes``: all cores, or 1 if small.
+
+    >>> default_processes(10_000, cores=8), default_processes(10_000_000, cores=8)
+    (1, 8)
+    >>> default_processes(10_000_000, cores=1)
+    1
+    """
+    if cores is None:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cores = os.cpu_count() or 1
+    return max(1, cores) if input_bytes >= AUTO_PROCESSES_BYTES else 1
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of at most ``size`` items from any iterable (lazy).
+
+    Examples
+    --------
+    >>> list(chunked(range(5), 2))
+    [[0, 1], [2, 3], [4]]
+    >>> list(chunked([], 3))
+    []
+    """
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSpec:
+    """What a worker needs to build the same pipeline as the client (hashable).
+
+    ``model`` ``None`` is the default model; the spec does not import spaCy,
+    so a process that only hands out work stays light.
+
+    Examples
+    --------
+    >>> PipelineSpec(country_focus=("UA",)).batch_size
+    32
+    """
+
+    model: str | None = None
+    gazetteer: str | None = None
+    batch_size: int = 32
+    country_focus: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, pipeline: Pipeline) -> PipelineSpec:
+        """The spec of an existing :class:`~geomap.pipeline.Pipeline`."""
+        return cls(model=pipeline.model, gazetteer=pipeline.gazetteer_path,
+                   batch_size=pipeline.batch_size,
+                   country_focus=tuple(pipeline.country_focus))
+
+    def build(self) -> Pipeline:
+        """A pipeline with these settings (loaded on first use)."""
+        from geomap.pipeline import Pipeline
+
+        options = {"model": self.model} if self.model else {}
+        return Pipeline(**options, gazetteer=self.gazetteer,
+                        batch_size=self.batch_size,
+                        country_focus=self.country_focus)
+
+
+@functools.lru_cache(maxsize=2)
+def _worker_pipeline(spec: PipelineSpec) -> Pipeline:
+    """This worker process's pipeline for ``spec`` (loaded once per process)."""
+    pipeline = spec.build()
+    pipeline.nlp  # noqa: B018  (load model and gazetteer now, once)
+    log.debug("process %d loaded the pipeline", os.getpid())
+    return pipeline
+
+
+def process_partition(articles: Sequence[Article],
+                      spec: PipelineSpec) -> list[ArticleResult]:
+    """Process one partition with this process's pipeline (a worker's task)."""
+    with _LOCK:
+        return list(_worker_pipeline(spec).process_many(articles))
+
+
+class Executor(Protocol):
+    """Articles -> results, in input order (see :class:`LocalExecutor`)."""
+
+    def map(self, articles: Iterable[Article]) -> Iterator[ArticleResult]:
+        """Stream one result per article, in input order."""
+        ...  # pragma: no cover
+
+    def close(self) -> None:
+        """Release workers (a no-op where there are none)."""
+        ...  # pragma: no cover
+
+
+class LocalExecutor:
+    """Run the pipeline in this process or in ``processes`` worker processes.
+
+    Parameters
+    ----------
+    pipeline
+        A :class:`~geomap.pipeline.Pipeline` (used as is in this process) or
+        a :class:`PipelineSpec` (default: the default pipeline).
+    processes
+        1: everything in this process. More: that many worker processes
+        (spawned, so they share nothing with this one), each loading its own
+        pipeline once; this process only reads articles and collects results.
+    chunk_size
+        Articles per task sent to a worker (default: 16, or the batch size if
+        smaller). Small tasks keep both workers busy to the end of the corpus.
+
+    Examples
+    --------
+    >>> LocalExecutor(processes=2).processes
+    2
+    """
+
+    def __init__(self, pipeline: Pipeline | PipelineSpec | None = None, *,
+                 processes: int = 1, chunk_size: int | None = None) -> None:
+        if processes < 1:
+            raise ValueError("processes must be at least 1")
+        if chunk_size is not None and chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        self._pipeline = None if isinstance(pipeline, PipelineSpec | None) else pipeline
+        if isinstance(pipeline, PipelineSpec):
+            self.spec = pipeline
+        elif pipeline is None:
+            self.spec = PipelineSpec()
+        else:
+            self.spec = PipelineSpec.of(pipeline)
+        self.processes = processes
+        self.chunk_size = chunk_size or max(1, min(16, self.spec.batch_size))
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalExecutor:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None,
+                 exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The in-process pipeline (built from the spec on first use)."""
+        if self._pipeline is None:
+            self._pipeline = self.spec.build()
+        return self._pipeline
+
+    def map(self, articles: Iterable[Article]) -> Iterator[ArticleResult]:
+        """Stream one result per article, in input order."""
+        if self.processes == 1:
+            return self.pipeline.process_many(articles)
+        return self._map_workers(articles)
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # Open (and on a fresh machine build) the gazetteer here, once,
+            # rather than in every worker at the same time.
+            from gazetteer import ensure_store
+
+            ensure_store(self.spec.gazetteer)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_pipeline, initargs=(self.spec,))
+            log.info("started %d worker processes", self.processes)
+        return self._pool
+
+    def _map_workers(self, articles: Iterable[Article]) -> Iterator[ArticleResult]:
+        pool = self._start()
+        ahead = 2 * self.processes  # tasks in flight: bounds this process's memory
+        futures: deque[Future[list[ArticleResult]]] = deque()
+        try:
+            for part in chunked(articles, self.chunk_size):
+                futures.append(pool.submit(process_partition, part, self.spec))
+                while len(futures) > ahead:
+                    yield from _result(futures.popleft())
+            while futures:
+                yield from _result(futures.popleft())
+        finally:
+            for fut in futures:
+                fut.cancel()
+
+    def close(self) -> None:
+        """Stop the worker processes (if any were started)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _result(future: Future[list[ArticleResult]]) -> list[ArticleResult]:
+    try:
+        return future.result()
+    except BrokenProcessPool as err:
+        raise GeomapError("a worker process died (out of memory or killed); "
+                          "run again with fewer --processes") from err
