@@ -1,6 +1,8 @@
 """Upper-case wire copy is parsed in ordinary case, offsets and quotes kept."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geomap.models import Article
 from geomap.nlp.truecase import gazetteer_names, is_shouting, truecase
@@ -65,3 +67,18 @@ def test_upper_case_wire_story_gives_its_incident_in_the_original_case(
     assert incident.quote in text  # the article's own words, in capitals
     assert incident.location.isupper()
     assert all(m.text == text[m.start:m.end] for m in result.mentions)
+
+
+_SHOUTING = st.text(alphabet=st.characters(categories=("Lu", "Ll", "Nd", "Zs", "Po")),
+                    min_size=0, max_size=200)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_SHOUTING, max_size=4))
+def test_truecase_changes_only_case(lines):
+    text = "\n".join(line.upper() if n % 2 == 0 else line
+                     for n, line in enumerate(lines))
+    out = truecase(text, lambda phrase, freq: len(phrase) % 3 == 0)
+    assert len(out) == len(text)
+    assert [a == b or a.lower() == b.lower() for a, b in zip(out, text, strict=True)] \
+        == [True] * len(text)

@@ -63,8 +63,14 @@ def _lower(line: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in line)
 
 
+def _upper1(c: str) -> str:
+    """Upper case of one character, unless it would be longer ("ß" stays)."""
+    up = c.upper()
+    return up if len(up) == 1 else c
+
+
 def _title(word: str) -> str:
-    return word[:1].upper() + word[1:]
+    return _upper1(word[:1]) + word[1:]
 
 
 def _truecase_line(line: str, is_name: NameTest) -> str:
@@ -88,7 +94,7 @@ def _truecase_line(line: str, is_name: NameTest) -> str:
         else:
             i += 1
     for m in _SENTENCE_START.finditer(low):
-        chars[m.end()] = chars[m.end()].upper()
+        chars[m.end()] = _upper1(chars[m.end()])
     return "".join(chars)
 
 
