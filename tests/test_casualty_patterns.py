@@ -53,6 +53,11 @@ CONSTRUCTIONS = {
         ("Soldiers shot dead four protesters at the checkpoint.", [("killed", 4)]),
         ("Militants shot dead nine travellers on the highway.", [("killed", 9)]),
     ],
+    "headline without articles": [
+        ("Basement fire kills man in small town", [("killed", 1)]),
+        ("Stray bullet kills girl in her bedroom", [("killed", 1)]),
+        ("Explosion injures worker at factory", [("wounded", 1)]),
+    ],
     "a year is not a count": [
         ("The 1998 bombing of the market killed 31 people.", [("killed", 31)]),
         ("Rescuers said the 2011 earthquake killed 85 people.", [("killed", 85)]),

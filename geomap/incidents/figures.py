@@ -24,6 +24,7 @@ __all__ = ["Figure", "FigureKind", "read_figures"]
 FigureKind = Literal["killed", "wounded"]
 
 _PERPETRATORS = load("perpetrators")
+_PERSON_NOUNS = load("person_nouns")
 _SUBCOUNT = load("subcount_markers")
 _VAGUE_NOUNS = frozenset({"dozen", "dozens", "hundreds", "thousands", "scores", "tens"})
 _SINGULAR_DETS = frozenset({"a", "an", "another", "the", "this", "that", "his", "her",
@@ -130,6 +131,8 @@ def _count_single(noun: Token) -> tuple[Count | None, Token | None]:
         return None, None  # "this month", "the toll": not a person
     if noun.tag_ == "NN" and noun.pos_ == "NOUN" and dets & _SINGULAR_DETS:
         return Count(1, "exact"), None  # "a journalist was killed", "the victim died"
+    if noun.tag_ == "NN" and not dets and noun.lemma_.lower() in _PERSON_NOUNS:
+        return Count(1, "exact"), None  # headline style: "fire kills man"
     if noun.pos_ == "PROPN" and noun.ent_type_ == "PERSON" and noun.tag_ == "NNP":
         return Count(1, "exact"), None  # a named person
     if noun.lower_ in _SINGULAR_PRONOUNS:
