@@ -58,6 +58,14 @@ CONSTRUCTIONS = {
         ("Stray bullet kills girl in her bedroom", [("killed", 1)]),
         ("Explosion injures worker at factory", [("wounded", 1)]),
     ],
+    "a lone number the tagger calls a date": [
+        ("A missile hit the town hall in Arequipa on Monday morning, killing at least "
+         "10 people and wounding 35, officials said.", [("killed", 10), ("wounded", 35)]),
+        ("Shelling hit a market on Friday evening, killing four people and "
+         "wounding 28, the mayor said.", [("killed", 4), ("wounded", 28)]),
+        ("A drone struck a depot on Sunday night, killing two and injuring 17, "
+         "the governor said.", [("killed", 2), ("wounded", 17)]),
+    ],
     "a year is not a count": [
         ("The 1998 bombing of the market killed 31 people.", [("killed", 31)]),
         ("Rescuers said the 2011 earthquake killed 85 people.", [("killed", 85)]),

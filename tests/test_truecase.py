@@ -16,8 +16,8 @@ def names(gazetteer_store):
 @pytest.mark.parametrize(("line", "expected"), [
     ("THREE SOLDIERS WERE WOUNDED IN AN AMBUSH NEAR THE BORDER.", True),
     ("FIRE DESTROYS WAREHOUSE; NO ONE HURT, OFFICIALS SAY", True),
-    ("QUITO, 4 MAY 91 (AFP) -- [TEXT] A CAR BOMB EXPLODED TODAY.", True),
-    ("QUITO, Ecuador -- A car bomb exploded today near the palace.", False),
+    ("CUENCA, 4 MAY 91 (AFP) -- [TEXT] A CAR BOMB EXPLODED TODAY.", True),
+    ("CUENCA, Ecuador -- A car bomb exploded today near the palace.", False),
     ("NATO SAID ON MONDAY that its aircraft had struck a depot.", False),
     ("FLOOD WARNING", False),
 ])
@@ -26,8 +26,8 @@ def test_shouting_lines(line, expected):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("TWO GUARDS WERE KILLED TODAY IN A BOMB ATTACK IN QUITO, ECUADOR.",
-     "Two guards were killed today in a bomb attack in Quito, Ecuador."),
+    ("TWO GUARDS WERE KILLED TODAY IN A BOMB ATTACK IN GUAYAQUIL, ECUADOR.",
+     "Two guards were killed today in a bomb attack in Guayaquil, Ecuador."),
     ("A BUS EXPLODED IN THE CENTRE OF SANTIAGO. FIVE PEOPLE WERE HURT.",
      "A bus exploded in the centre of Santiago. Five people were hurt."),
     ("REBELS ATTACKED A POLICE POST NEAR MEDELLIN, THE ARMY SAID ON MONDAY.",
@@ -42,7 +42,7 @@ def test_truecase_keeps_place_names_and_lowers_common_words(names, text, expecte
 
 
 def test_mixed_case_lines_are_untouched(names):
-    text = ("LIMA, Peru -- Police said the BOMB went off at 3 a.m.\n"
+    text = ("AREQUIPA, Peru -- Police said the BOMB went off at 3 a.m.\n"
             "NO ONE WAS HURT IN THE BLAST, A SPOKESMAN FOR THE POLICE SAID.")
     out = truecase(text, names)
     assert out.splitlines()[0] == text.splitlines()[0]
@@ -51,11 +51,11 @@ def test_mixed_case_lines_are_untouched(names):
 
 
 @pytest.mark.parametrize("text", [
-    "QUITO, 4 MAY 91 (EFE) -- [TEXT] SIX PEOPLE WERE KILLED AND FOUR WOUNDED TODAY "
+    "CUENCA, 4 MAY 91 (EFE) -- [TEXT] SIX PEOPLE WERE KILLED AND FOUR WOUNDED TODAY "
     "WHEN A BOMB EXPLODED AT A MARKET IN THE TOWN OF RIOBAMBA.",
     "SANTIAGO, 12 JUN 90 (AFP) -- [TEXT] A CAR BOMB KILLED SIX PEOPLE AND WOUNDED "
     "FOUR OTHERS TODAY IN THE CITY OF VALPARAISO, POLICE SAID.",
-    "BOGOTA, 2 FEB 90 (AFP) -- [TEXT] SIX PEASANTS WERE KILLED AND FOUR WERE WOUNDED "
+    "BARRANQUILLA, 2 FEB 90 (AFP) -- [TEXT] SIX PEASANTS WERE KILLED AND FOUR WERE WOUNDED "
     "WHEN GUERRILLAS ATTACKED THE VILLAGE OF SOGAMOSO LAST NIGHT.",
 ])
 def test_upper_case_wire_story_gives_its_incident_in_the_original_case(

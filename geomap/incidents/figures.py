@@ -74,8 +74,14 @@ class Figure:
         return self.count.value
 
 
+def _in_phrase(tok: Token) -> bool:
+    """Whether ``tok`` is part of a several-word entity ("3 a.m.", "May 5")."""
+    doc = tok.doc
+    return tok.ent_iob_ == "I" or (tok.i + 1 < len(doc) and doc[tok.i + 1].ent_iob_ == "I")
+
+
 def _is_number(tok: Token) -> bool:
-    if tok.ent_type_ in ("DATE", "TIME"):
+    if tok.ent_type_ in ("DATE", "TIME") and (tok.shape_ == "dddd" or _in_phrase(tok)):
         return False  # "the 1998 bombing", "at 3 a.m.": not a count of people
     return tok.like_num or (tok.pos_ == "NUM" and tok.ent_type_ in ("CARDINAL", "QUANTITY")
                             ) or tok.lower_ in _VAGUE_NOUNS
