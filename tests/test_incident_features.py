@@ -7,7 +7,7 @@ import pytest
 from geomap.incidents.context import article_context
 from geomap.incidents.extract import decisions
 from geomap.incidents.features import FIGURE_FEATURES, PLACE_FEATURES, place_features
-from geomap.models import Article
+from geomap.models import Article, Place
 from geomap.nlp.casualties import PERIODS
 from tests.test_incidents import mentions_in
 
@@ -180,3 +180,19 @@ def test_second_clause_figure_is_nearest_its_own_place(nlp, text, place):
     chosen = [c.mention.text for c, x in zip(last.candidates, last.place_matrix,
                                               strict=True) if x[near] and x[clause]]
     assert chosen == [place]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Missiles hit the Black Sea port on Saturday, wounding nine people.", "Black Sea"),
+    ("Shelling of the Donbas town wounded four people on Monday.", "Donbas"),
+    ("A drone struck the Crimea port overnight, killing two sailors.", "Crimea"),
+])
+def test_a_sea_or_region_describing_a_town(nlp, text, name):
+    places = {"Black Sea": Place(630673, "Black Sea", 43.0, 35.0, "", None, "natural"),
+              "Donbas": Place(-20, "Donbas", 48.0, 38.0, "UA", None, "region"),
+              "Crimea": Place(-21, "Crimea", 45.0, 34.0, "UA", None, "region")}
+    doc = nlp(text)
+    ctx = article_context(doc, Article("t", text, DAY), mentions_in(text, places))
+    (cand,) = [c for c in ctx.candidates if c.mention.text == name]
+    row = place_features(ctx, doc[0], [cand])[0]
+    assert row[PLACE_FEATURES.index("describes_place")] == 1.0

@@ -120,6 +120,7 @@ PLACE_FEATURES: tuple[str, ...] = (
     "coarser_than_any",     # another candidate of this figure lies inside it
     "nearest_in_sentence",  # the sentence's place nearest the figure in the parse
     "in_clause",            # inside the figure's own clause (the trigger's subtree)
+    "describes_place",      # a sea or a region naming another place ("the Black Sea port")
 )
 
 
@@ -260,6 +261,10 @@ def place_features(ctx: ArticleContext, anchor: Token, cands: Sequence[Candidate
         f[col["headline"]] = float(c.sent_index == 0 and not c.in_dateline)
         f[col["nearest_in_sentence"]] = float(id(c) in dist and dist[id(c)] == nearest)
         f[col["in_clause"]] = float(c.root.i in clause)
+        f[col["describes_place"]] = float(
+            place.feature in ("natural", "region", "country", "continent")
+            and c.root.dep_ in ("compound", "amod", "nmod")
+            and c.root.head.lemma_.lower() in _PLACE_NOUNS)
         f[col["same_as_dateline"]] = float(place.geonameid in dateline)
         f[col["contains_dateline"]] = float(any(
             place.country_code == d.country_code and place.feature != d.feature and (
