@@ -60,7 +60,8 @@ CONSTRUCTIONS = {
     ],
     "a lone number the tagger calls a date": [
         ("A missile hit the town hall in Arequipa on Monday morning, killing at least "
-         "10 people and wounding 35, officials said.", [("killed", 10), ("wounded", 35)]),
+         "10 people and wounding 35, officials said.",
+         [("killed", 10), ("wounded", 35)]),
         ("Shelling hit a market on Friday evening, killing four people and "
          "wounding 28, the mayor said.", [("killed", 4), ("wounded", 28)]),
         ("A drone struck a depot on Sunday night, killing two and injuring 17, "
