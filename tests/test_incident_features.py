@@ -196,3 +196,14 @@ def test_a_sea_or_region_describing_a_town(nlp, text, name):
     (cand,) = [c for c in ctx.candidates if c.mention.text == name]
     row = place_features(ctx, doc[0], [cand])[0]
     assert row[PLACE_FEATURES.index("describes_place")] == 1.0
+
+
+@pytest.mark.parametrize(("text", "name", "expected"), [
+    ("A bomb exploded at St. Kharkiv's Church on Sunday, killing 11.", "Kharkiv", 1.0),
+    ("Gunmen attacked Lviv's Cathedral during mass, wounding six.", "Lviv", 1.0),
+    ("A fire broke out at Saint Kherson's Hospital, killing two patients.",
+     "Kherson", 1.0),
+    ("A bomb exploded at the Kharkiv Arena on Sunday, killing 11.", "Kharkiv", 0.0),
+])
+def test_named_building(nlp, text, name, expected):
+    assert _place_feature(nlp, text, name, "named_building") == expected

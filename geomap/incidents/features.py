@@ -21,6 +21,7 @@ from spacy.tokens import Span, Token
 
 from geomap.incidents.context import ArticleContext, Candidate
 from geomap.incidents.figures import Figure
+from geomap.models import Mention
 from geomap.nlp.casualties import EVENT_TYPES_KEY, PERIODS
 from geomap.nlp.lexicon import load
 
@@ -43,6 +44,8 @@ _NEAR = frozenset(t for t in load("nearness") if " " not in t) | {"off", "beyond
 _PLACE_NOUNS = load("place_nouns")
 _PERSON_NOUNS = load("person_nouns")
 _STREET_NOUNS = load("street_nouns")
+_FACILITY_NOUNS = load("facility_nouns")
+_SAINTS = frozenset({"st", "st.", "saint", "san", "santa", "sainte"})
 _ATTACK_VERBS = load("attack_verbs")
 _SPEECH = load("speech_verbs")
 _LEGAL = load("historical_markers", "legal")
@@ -121,6 +124,7 @@ PLACE_FEATURES: tuple[str, ...] = (
     "nearest_in_sentence",  # the sentence's place nearest the figure in the parse
     "in_clause",            # inside the figure's own clause (the trigger's subtree)
     "describes_place",      # a sea or a region naming another place ("the Black Sea port")
+    "named_building",       # a saint's or person's name on a building ("St. Mary's Church")
 )
 
 
@@ -261,6 +265,7 @@ def place_features(ctx: ArticleContext, anchor: Token, cands: Sequence[Candidate
         f[col["headline"]] = float(c.sent_index == 0 and not c.in_dateline)
         f[col["nearest_in_sentence"]] = float(id(c) in dist and dist[id(c)] == nearest)
         f[col["in_clause"]] = float(c.root.i in clause)
+        f[col["named_building"]] = float(_named_building(c.mention, c.root))
         f[col["describes_place"]] = float(
             place.feature in ("natural", "region", "country", "continent")
             and c.root.dep_ in ("compound", "amod", "nmod")
@@ -272,6 +277,18 @@ def place_features(ctx: ArticleContext, anchor: Token, cands: Sequence[Candidate
                 and d.feature in ("city", "admin2") and d.admin1 == place.admin1))
             for d in dateline.values()))
     return rows
+
+
+def _named_building(mention: Mention, root: Token) -> bool:
+    """Whether the name is a saint's or a person's on a building: "St. Mary's
+    Church", "Saint George's Hospital", "Lincoln's school"."""
+    doc = root.doc
+    first = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    start = first.start if first is not None else root.i
+    saint = start > 0 and doc[start - 1].lower_ in _SAINTS
+    head = root.head if root.dep_ in ("poss", "compound") else None
+    on_building = head is not None and head.lemma_.lower() in _FACILITY_NOUNS
+    return on_building and (saint or root.dep_ == "poss")
 
 
 def main_place(ctx: ArticleContext) -> Candidate | None:
