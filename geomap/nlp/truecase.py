@@ -111,10 +111,11 @@ def truecase(text: str, is_name: NameTest) -> str:
     'Bombs in Lima.'
     """
     lines = text.splitlines(keepends=True)
-    if not any(is_shouting(ln) for ln in lines):
+    shouting = [is_shouting(ln) for ln in lines]
+    if not any(shouting):
         return text
-    out = "".join(_truecase_line(ln, is_name) if is_shouting(ln) else ln
-                  for ln in lines)
+    out = "".join(_truecase_line(ln, is_name) if up else ln
+                  for ln, up in zip(lines, shouting, strict=True))
     assert len(out) == len(text)
     return out
 
