@@ -104,17 +104,21 @@ def fit_choice(
     *,
     l2: float = 0.01,
     fixed: Mapping[str, float] | None = None,
+    prior: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """Fit a conditional logit: in each group, the correct rows should score highest.
 
     ``groups`` holds ``(X, correct)`` pairs: X is (alternatives, features),
     ``correct`` a boolean mask with at least one True. The likelihood of a
     group is the softmax mass on its correct rows. No intercept (it cancels).
+    The L2 penalty pulls each weight toward its ``prior`` (default 0): a cue
+    the conventions say how to read, too rare in the data to estimate alone.
     RETURNS: ``{name: weight}``.
     """
     fixed = dict(fixed or {})
     free = np.array([nm not in fixed for nm in names])
     base = np.array([fixed.get(nm, 0.0) for nm in names])
+    mean = np.array([(prior or {}).get(nm, 0.0) for nm in names])[free]
     usable = [(np.asarray(X, float), np.asarray(c, bool)) for X, c in groups
               if len(X) > 1 and np.any(c) and not np.all(c)]
 
@@ -132,10 +136,10 @@ def fit_choice(
             total -= np.log(pc + 1e-12)
             # d/dw -log(sum_c p) = E_p[x] - E_{p|c}[x]
             grad += p @ X - (p[c] @ X[c]) / max(pc, 1e-12)
-        total += l2 * np.sum(v ** 2)
-        return total, grad[free] + 2 * l2 * v
+        total += l2 * np.sum((v - mean) ** 2)
+        return total, grad[free] + 2 * l2 * (v - mean)
 
-    res = minimize(loss, np.zeros(int(free.sum())), jac=True, method="L-BFGS-B")
+    res = minimize(loss, mean.copy(), jac=True, method="L-BFGS-B")
     w = base.copy()
     w[free] = res.x
     return {nm: float(w[i]) for i, nm in enumerate(names)}
