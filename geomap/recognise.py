@@ -510,16 +510,23 @@ def _region_context(doc: Doc, span: Span) -> bool:
 @Language.factory(
     "geomap_toponyms",
     default_config={"gazetteer_path": None, "max_ngram": 4,
-                    "known_population": 100_000},
+                    "known_population": 100_000, "fitted": True},
 )
 def make_toponym_recogniser(
     nlp: Language, name: str, gazetteer_path: str | None, max_ngram: int,
-    known_population: float,
+    known_population: float, fitted: bool = True,
 ) -> ToponymRecogniser:
-    """Build the recogniser over the gazetteer at ``gazetteer_path`` (default store)."""
+    """Build the recogniser over the gazetteer at ``gazetteer_path`` (default store).
+
+    ``fitted`` (default) keeps candidates by the fitted feature filter of
+    :mod:`geomap.nlp.toponyms`; ``False`` gives the rule cascade (for ablation).
+    """
     from geomap.gazetteer_access import open_gazetteer, recogniser_hooks
+
+    from geomap.nlp.toponyms import FittedToponymRecogniser
 
     gz = open_gazetteer(gazetteer_path)
     contains, is_demonym, importance = recogniser_hooks(gz)
-    return ToponymRecogniser(contains, is_demonym, importance,
-                             max_ngram=max_ngram, known_population=known_population)
+    cls = FittedToponymRecogniser if fitted else ToponymRecogniser
+    return cls(contains, is_demonym, importance,
+               max_ngram=max_ngram, known_population=known_population)

@@ -259,6 +259,12 @@ def candidate_features(
     groups: list[Group] = []
     for key, gocc in grouped.items():
         cands = by_norm.get(gocc[0].norm, [])
+        if not cands:
+            # a people's name ("Syrian", "Russians") stands for its country
+            cc = gazetteer.country_of_demonym(gocc[0].span.text)
+            country = gazetteer.country(cc) if cc else None
+            if country is not None:
+                cands = [Candidate(country, gocc[0].norm, "alternate")]
         groups.append(Group(key, gocc, cands, _prior_matrix(gocc, cands, quals)))
 
     # Pass one: the likely place of every form, from priors only.

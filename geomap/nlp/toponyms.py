@@ -1,0 +1,241 @@
+"""Toponym recognition as candidates -> named features -> fitted filter.
+
+Candidates are every span :class:`geomap.recognise.ToponymRecogniser` proposes
+(NER place spans, capitalised gazetteer n-grams, the place opening an
+institution name) plus country demonyms. Each candidate gets the named features
+of :data:`FEATURES`; a logistic score with the weights of
+``toponym_weights.json`` (fitted by ``tools/fit_toponyms.py``) decides. The
+old cascade's verdicts (``evidence``, ``reject``) are two of the features, so
+the fit weighs them against the rest instead of obeying them.
+
+Two passes: the second adds one-sense-per-document features (the best score
+of the same form elsewhere in the document). Kept spans go to
+``doc.spans["toponyms"]`` with label ``place`` or ``region``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Mapping, Sequence
+from importlib.resources import files
+
+import numpy as np
+from spacy.tokens import Doc, Span
+
+from geomap.recognise import (
+    LOCATIVE,
+    SPANS_KEY,
+    ToponymRecogniser,
+    _Cand,
+    _capitalised,
+    _region_context,
+    _strong_context,
+)
+
+__all__ = ["DOC_FEATURES", "FEATURES", "Candidate", "FittedToponymRecogniser",
+           "candidate_table", "document_features", "load_threshold", "load_weights",
+           "score", "scored_candidates", "select"]
+
+#: Names of the recognition features, in the order of the feature vector.
+FEATURES: tuple[str, ...] = (
+    "src_ner", "src_gaz", "src_maybe", "src_head", "src_demonym",
+    "ner_gpe", "ner_loc", "ner_fac", "ner_person", "ner_org", "ner_norp",
+    "ner_other", "known", "importance", "importance_top", "evidence", "reject",
+    "strong_context", "region_context", "demonym_modifier", "demonym_plural",
+    "multi_token", "all_caps", "sent_start", "person_word", "metonymic",
+    "locative_before", "possessive_after", "propn", "same_form_best",
+    "same_form_count",
+)
+_F = {name: i for i, name in enumerate(FEATURES)}
+#: Features of the second pass (need the other candidates' first-pass scores).
+DOC_FEATURES: frozenset[str] = frozenset({"same_form_best", "same_form_count"})
+_NER_LABELS = {"GPE": "ner_gpe", "LOC": "ner_loc", "FAC": "ner_fac",
+               "PERSON": "ner_person", "ORG": "ner_org", "NORP": "ner_norp"}
+
+
+@functools.lru_cache(maxsize=2)
+def load_weights(part: str = "weights") -> dict[str, float]:
+    """Weights of ``toponym_weights.json`` (``weights``: final; ``prior``: pass one).
+
+    >>> "bias" in load_weights()
+    True
+    """
+    text = (files("geomap.nlp") / "toponym_weights.json").read_text(encoding="utf-8")
+    raw = json.loads(text)[part]
+    return {str(k): float(v) for k, v in raw.items()}
+
+
+def load_threshold() -> float:
+    """The log-odds a candidate must exceed to be kept (``threshold`` in the file).
+
+    Below 0 favours recall: an unrecognised toponym is a miss end to end, while
+    a spurious one costs only precision.
+    """
+    text = (files("geomap.nlp") / "toponym_weights.json").read_text(encoding="utf-8")
+    return float(json.loads(text).get("threshold", 0.0))
+
+
+class Candidate:
+    """One candidate span with its feature vector (filled in two passes)."""
+
+    __slots__ = ("end", "source", "span", "start", "x")
+
+    def __init__(self, span: Span, source: str, x: np.ndarray) -> None:
+        self.span, self.source, self.x = span, source, x
+        self.start, self.end = span.start, span.end
+
+
+def score(x: np.ndarray, w: Mapping[str, float]) -> np.ndarray:
+    """Log-odds of each row of ``x`` under weights ``w`` (``bias`` included)."""
+    vec = np.array([w.get(name, 0.0) for name in FEATURES])
+    return x @ vec + w.get("bias", 0.0)
+
+
+def _demonym_spans(doc: Doc, is_demonym) -> list[_Cand]:
+    """Single capitalised tokens that name a country's people ("Syrian", "Russians")."""
+    return [_Cand(t.i, t.i + 1, "demonym") for t in doc
+            if _capitalised(t) and is_demonym(t.text)]
+
+
+def _features(rec: ToponymRecogniser, doc: Doc, cand: _Cand,
+              person_words: set[str], meton) -> np.ndarray:
+    span = doc[cand.start:cand.end]
+    x = np.zeros(len(FEATURES))
+    src = {"ner": "src_ner", "gaz": "src_gaz", "maybe": "src_maybe",
+           "head": "src_head", "demonym": "src_demonym"}[cand.source]
+    x[_F[src]] = 1.0
+    ent = span[0].ent_type_
+    x[_F[_NER_LABELS.get(ent, "ner_other")]] = float(bool(ent))
+    text = span.text
+    known = rec.contains(text)
+    x[_F["known"]] = float(known)
+    if known:
+        imp = rec.importance(text)
+        x[_F["importance_top"]] = float(math.isinf(imp))
+        x[_F["importance"]] = 1.0 if math.isinf(imp) else math.log10(imp + 1) / 7
+    demonym = cand.source == "demonym"
+    if not demonym:
+        x[_F["evidence"]] = float(rec._evidence(doc, span))
+        x[_F["reject"]] = float(rec._reject(doc, span, cand.source))
+    else:
+        tok = span[0]
+        x[_F["demonym_modifier"]] = float(tok.dep_ in ("amod", "compound")
+                                          and tok.head.i > tok.i)
+        x[_F["demonym_plural"]] = float(tok.tag_ in ("NNS", "NNPS")
+                                        or text.endswith("s"))
+    x[_F["strong_context"]] = float(_strong_context(doc, span))
+    x[_F["region_context"]] = float(_region_context(doc, span))
+    x[_F["multi_token"]] = float(len(span) > 1)
+    x[_F["all_caps"]] = float(text.isupper() and len(text) > 1)
+    x[_F["sent_start"]] = float(span[0].is_sent_start)
+    x[_F["person_word"]] = float(len(span) == 1 and text in person_words)
+    x[_F["metonymic"]] = float(meton(span) == "metonymic")
+    prev = doc[span.start - 1] if span.start > 0 else None
+    x[_F["locative_before"]] = float(prev is not None and prev.lower_ in LOCATIVE)
+    nxt = doc[span.end] if span.end < len(doc) else None
+    x[_F["possessive_after"]] = float(nxt is not None
+                                      and nxt.lower_ in ("'s", "\u2019s"))
+    x[_F["propn"]] = float(span.root.pos_ == "PROPN")
+    return x
+
+
+def candidate_table(rec: ToponymRecogniser, doc: Doc) -> list[Candidate]:
+    """Every candidate span of ``doc`` with its first-pass features.
+
+    RETURNS (list[Candidate]): candidates in generation order, one per span.
+    """
+    from geomap.resolve import mention_role
+
+    person_words = {t.text for ent in doc.ents
+                    if ent.label_ == "PERSON" and len(ent) > 1 for t in ent
+                    if _capitalised(t)}
+    raw = [c for c in rec._candidates(doc) if c.source != "block"]
+    raw += _demonym_spans(doc, rec.is_demonym)
+    seen: set[tuple[int, int]] = set()
+    cands: list[Candidate] = []
+    for c in raw:
+        if (c.start, c.end) in seen:
+            continue
+        seen.add((c.start, c.end))
+        cands.append(Candidate(doc[c.start:c.end], c.source,
+                               _features(rec, doc, c, person_words, mention_role)))
+    return cands
+
+
+def document_features(cands: Sequence[Candidate], prior: Mapping[str, float]
+                      ) -> np.ndarray:
+    """The feature matrix with the second-pass (one sense per document) features.
+
+    ``same_form_best`` is the best first-pass probability of the same form
+    elsewhere in the document; ``same_form_count`` how often it recurs (capped).
+    """
+    X = np.array([c.x for c in cands]) if cands else np.zeros((0, len(FEATURES)))
+    for name in DOC_FEATURES:
+        X[:, _F[name]] = 0.0
+    p1 = score(X, prior)
+    by_form: dict[str, list[int]] = {}
+    for i, c in enumerate(cands):
+        by_form.setdefault(c.span.text, []).append(i)
+    for idx in by_form.values():
+        if len(idx) < 2:
+            continue
+        for i in idx:
+            best = max(p1[j] for j in idx if j != i)
+            X[i, _F["same_form_best"]] = 1.0 / (1.0 + math.exp(-best))
+            X[i, _F["same_form_count"]] = min(len(idx) - 1, 5) / 5
+    return X
+
+
+def scored_candidates(
+    rec: ToponymRecogniser, doc: Doc, weights: Mapping[str, float] | None = None,
+    prior: Mapping[str, float] | None = None,
+) -> tuple[list[Candidate], np.ndarray]:
+    """All candidate spans of ``doc`` and their final scores (log-odds)."""
+    cands = candidate_table(rec, doc)
+    if not cands:
+        return [], np.zeros(0)
+    X = document_features(cands, load_weights("prior") if prior is None else prior)
+    return cands, score(X, load_weights() if weights is None else weights)
+
+
+def select(cands: Sequence[Candidate], scores: np.ndarray,
+           threshold: float = 0.0) -> list[Span]:
+    """The best-scoring non-overlapping candidates above ``threshold``.
+
+    RETURNS (list[Span]): the kept spans in text order.
+    """
+    taken: set[int] = set()
+    kept: list[Span] = []
+    for i in np.argsort(-scores, kind="stable"):
+        if scores[i] <= threshold:
+            break
+        c = cands[i]
+        if any(k in taken for k in range(c.start, c.end)):
+            continue
+        taken.update(range(c.start, c.end))
+        kept.append(c.span)
+    kept.sort(key=lambda s: s.start)
+    return kept
+
+
+class FittedToponymRecogniser(ToponymRecogniser):
+    """Candidates from the rule recogniser, kept by a fitted logistic filter.
+
+    RETURNS (Doc): the same doc with ``doc.spans["toponyms"]`` set.
+    """
+
+    weights: Mapping[str, float] | None = None
+    prior: Mapping[str, float] | None = None
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Set ``doc.spans["toponyms"]``; labels are ``place`` or ``region``."""
+        cands, scores = scored_candidates(self, doc, self.weights, self.prior)
+        kept = select(cands, scores, load_threshold())
+        doc.spans[SPANS_KEY] = [
+            Span(doc, s.start, s.end,
+                 label="region" if _region_context(doc, s) else "place")
+            for s in kept]
+        return doc
+
