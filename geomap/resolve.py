@@ -48,7 +48,8 @@ FEATURES: tuple[str, ...] = (
     "region_label_admin1", "region_label_city", "city_context_city",
     "city_context_admin1", "qualifier", "country_share", "country_any",
     "admin1_share", "admin1_named", "contains_share", "near_50km", "near_300km",
-    "log_distance", "top_population", "eponymous_region",
+    "log_distance", "top_population", "eponymous_region", "city_namesake",
+    "near_any",
 )
 _F = {name: i for i, name in enumerate(FEATURES)}
 #: Features that need no document context (pass one).
@@ -56,7 +57,7 @@ PRIOR_FEATURES: frozenset[str] = frozenset({
     "log_population", "country", "admin1", "county", "capital_like",
     "match_alternate", "match_variant", "match_fuzzy", "region_label_admin1",
     "region_label_city", "city_context_city", "city_context_admin1", "qualifier",
-    "top_population", "eponymous_region",
+    "top_population", "eponymous_region", "city_namesake",
 })
 
 SPEECH_VERBS = frozenset({
@@ -81,6 +82,9 @@ _COUNTY_WORDS = frozenset({"county", "parish", "borough", "co"})
 #: (districts were stored as towns before the gazetteer had admin2).
 _POINT_FEATURES = frozenset({"city", "admin2"})
 _LIMIT = 40
+_NAMESAKE_POPULATION = 100_000
+#: Radius (km) within which a candidate of another form supports this one.
+_NEAR_ANY_KM = 50.0
 
 
 @functools.lru_cache(maxsize=2)
@@ -192,6 +196,11 @@ def _prior_matrix(
     # towns that share the form: a bare "Kharkiv" is the city, not the oblast
     towns = {(c.place.country_code, c.place.admin1) for c in cands
              if c.place.feature == "city" and c.match in ("name", "alternate")}
+    # a large town of the same name in the same country: a bare "Washington"
+    # or "Kharkiv" is the town unless the text says region
+    big_towns = {c.place.country_code for c in cands
+                 if c.place.feature == "city" and c.match in ("name", "alternate")
+                 and c.place.population >= _NAMESAKE_POPULATION}
     for i, cand in enumerate(cands):
         p = cand.place
         row = x[i]
@@ -219,6 +228,8 @@ def _prior_matrix(
         row[_F["top_population"]] = float(p.population == top_pop and top_pop > 0)
         if p.feature == "admin1" and (p.country_code, p.admin1 or p.name) in towns:
             row[_F["eponymous_region"]] = 1.0
+        if p.feature == "admin1" and p.country_code in big_towns:
+            row[_F["city_namesake"]] = 1.0
     return x
 
 
@@ -259,12 +270,12 @@ def candidate_features(
     groups: list[Group] = []
     for key, gocc in grouped.items():
         cands = by_norm.get(gocc[0].norm, [])
-        if not cands:
-            # a people's name ("Syrian", "Russians") stands for its country
-            cc = gazetteer.country_of_demonym(gocc[0].span.text)
-            country = gazetteer.country(cc) if cc else None
-            if country is not None:
-                cands = [Candidate(country, gocc[0].norm, "alternate")]
+        # a people's name ("Syrian", "Russians") stands for its country, not
+        # for a town that happens to be spelt like it
+        cc = gazetteer.country_of_demonym(gocc[0].span.text)
+        country = gazetteer.country(cc) if cc else None
+        if country is not None:
+            cands = [Candidate(country, gocc[0].norm, "alternate")]
         groups.append(Group(key, gocc, cands, _prior_matrix(gocc, cands, quals)))
 
     # Pass one: the likely place of every form, from priors only.
@@ -294,6 +305,7 @@ def candidate_features(
         blat = np.array([best[k].lat for k in keys])
         blon = np.array([best[k].lon for k in keys])
         bpoint = np.array([best[k].feature in _POINT_FEATURES for k in keys])
+    _near_any(groups)
     # Pass two: context features against the other forms' likely places.
     for g in groups:
         if not g.candidates:
@@ -338,6 +350,35 @@ def candidate_features(
                 x[:, _F["near_300km"]] = (d < 300) & is_city
                 x[:, _F["log_distance"]] = np.log10(1.0 + d) * is_city
     return groups
+
+
+def _near_any(groups: list[Group]) -> None:
+    """Set ``near_any``: the share of the other forms that have *some* town or
+    district candidate within 50 km of this one ("Paris" and "Henry County"
+    that lie together in one state support each other, whatever their priors).
+    """
+    pts = [(gi, c.place.lat, c.place.lon) for gi, g in enumerate(groups)
+           for c in g.candidates if c.place.feature in _POINT_FEATURES]
+    n_forms = sum(1 for g in groups if g.candidates)
+    if n_forms < 2 or not pts:
+        return
+    owner = np.array([p[0] for p in pts])
+    lat = np.array([p[1] for p in pts])
+    lon = np.array([p[2] for p in pts])
+    for gi, g in enumerate(groups):
+        if not g.candidates:
+            continue
+        others = owner != gi
+        if not others.any():
+            continue
+        clat = np.array([c.place.lat for c in g.candidates])
+        clon = np.array([c.place.lon for c in g.candidates])
+        near = _haversine_matrix(clat, clon, lat[others], lon[others]) < _NEAR_ANY_KM
+        forms = owner[others]
+        for i, cand in enumerate(g.candidates):
+            if cand.place.feature in _POINT_FEATURES:
+                g.features[i, _F["near_any"]] = (
+                    len(set(forms[near[i]].tolist())) / (n_forms - 1))
 
 
 def resolve_doc(

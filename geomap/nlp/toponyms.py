@@ -25,6 +25,8 @@ import numpy as np
 from spacy.tokens import Doc, Span
 
 from geomap.recognise import (
+    DIRECTION_WORDS,
+    GENERIC_MODIFIERS,
     LOCATIVE,
     SPANS_KEY,
     ToponymRecogniser,
@@ -45,8 +47,8 @@ FEATURES: tuple[str, ...] = (
     "ner_other", "known", "importance", "importance_top", "evidence", "reject",
     "strong_context", "region_context", "demonym_modifier", "demonym_plural",
     "multi_token", "all_caps", "sent_start", "person_word", "metonymic",
-    "locative_before", "possessive_after", "propn", "same_form_best",
-    "same_form_count",
+    "locative_before", "possessive_after", "propn", "generic_word",
+    "inside_entity", "same_form_best", "same_form_count",
 )
 _F = {name: i for i, name in enumerate(FEATURES)}
 #: Features of the second pass (need the other candidates' first-pass scores).
@@ -138,6 +140,12 @@ def _features(rec: ToponymRecogniser, doc: Doc, cand: _Cand,
     x[_F["possessive_after"]] = float(nxt is not None
                                       and nxt.lower_ in ("'s", "\u2019s"))
     x[_F["propn"]] = float(span.root.pos_ == "PROPN")
+    # "North" in "North Africa", "French" in "French Quarter"
+    x[_F["generic_word"]] = float(all(t.lower_ in GENERIC_MODIFIERS
+                                      or t.lower_ in DIRECTION_WORDS for t in span))
+    x[_F["inside_entity"]] = float(any(
+        e.start <= span.start and span.end <= e.end and len(e) > len(span)
+        for e in doc.ents))
     return x
 
 
