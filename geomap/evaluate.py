@@ -436,7 +436,7 @@ def run(
     *, places: Iterable[str] | None = None,
     incidents: str | Sequence[str] | None = None,
     baselines: bool = False, limit: int | None = None, gazetteer: str | None = None,
-    errors: str | None = None, folds: int | None = None,
+    errors: str | None = None, folds: int | None = None, model: str | None = None,
 ) -> dict[str, Any]:
     """Run the evaluation; returns a JSON-able report.
 
@@ -466,8 +466,9 @@ def run(
     if not place_files and not incident_files:
         raise InputError("no evaluation data given; pass --incidents FILE and/or "
                          "--places FILE")
-    pipeline = Pipeline(gazetteer=gazetteer)
-    report: dict[str, Any] = {"commit": _commit(), "places": {}, "incidents": []}
+    pipeline = Pipeline(gazetteer=gazetteer, **({"model": model} if model else {}))
+    report: dict[str, Any] = {"commit": _commit(), "model": pipeline.model,
+                              "places": {}, "incidents": []}
     err_rows: list[dict[str, Any]] | None = [] if errors else None
     for path in place_files:
         docs = _read_jsonl(path, limit)
@@ -506,7 +507,8 @@ def run(
 
 def format_report(report: dict[str, Any]) -> str:
     """Human-readable tables of a report from :func:`run`."""
-    lines = [f"geomap eval (commit {report.get('commit') or 'unknown'})"]
+    lines = [f"geomap eval (commit {report.get('commit') or 'unknown'}, model "
+             f"{report.get('model') or 'default'})"]
     for corpus, entry in report["places"].items():
         lines.append(f"\nplaces: {entry['file']}")
         lines.append(f"  {'system':<18}{'acc@161':>8}{'mean km':>10}{'median km':>11}"

@@ -384,6 +384,7 @@ def _near_any(groups: list[Group]) -> None:
 def resolve_doc(
     doc: Doc, article_id: str, gazetteer: Gazetteer,
     *, country_focus: Sequence[str] = (), weights: dict[str, float] | None = None,
+    prior_weights: dict[str, float] | None = None,
 ) -> list[Mention]:
     """Resolve the recognised spans of ``doc`` to places.
 
@@ -398,8 +399,9 @@ def resolve_doc(
     country_focus
         ISO-2 codes that the user expects the corpus to be about; they join the
         document's country profile.
-    weights
-        Feature weights (default: :func:`load_weights`), for ablations.
+    weights, prior_weights
+        Feature weights of the final score and of pass one (default:
+        :func:`load_weights`), for cross-validation and ablations.
 
     Returns
     -------
@@ -408,7 +410,8 @@ def resolve_doc(
         candidate was found. ``score`` is the softmax probability of the
         chosen place among the candidates.
     """
-    groups = candidate_features(doc, gazetteer, country_focus=country_focus)
+    groups = candidate_features(doc, gazetteer, country_focus=country_focus,
+                                prior_weights=prior_weights)
     w = _weight_vector(weights)
     chosen: dict[int, tuple[Place | None, float]] = {}
     for g in groups:

@@ -20,6 +20,7 @@ Development data only; never the held-out corpus.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -41,6 +42,11 @@ from geomap.nlp.toponyms import (
 from geomap.recognise import SPANS_KEY, _region_context
 
 PRIOR = [f for f in FEATURES if f not in DOC_FEATURES]
+fr = importlib.import_module("tools.fit_resolver")
+#: Resolver weights the data cannot estimate, kept as set in resolve_weights.json.
+RESOLVER_FIXED = json.loads(
+    (Path(__file__).resolve().parents[1] / "geomap" / "resolve_weights.json")
+    .read_text(encoding="utf-8"))["fixed"]
 
 
 def load_corpus(path: Path, nlp, cache: Path | None, model: str):
@@ -105,10 +111,42 @@ def predict(item, prior, weights):
     return select(item.cands, s, THRESHOLD[0])
 
 
-def end_to_end(items, fitted, gz):
-    """Per-corpus metrics; ``fitted[i]`` = (prior, weights) for item i."""
+def set_spans(item, prior, weights):
+    """Write the kept spans of ``item`` under the given weights to its doc."""
     from spacy.tokens import Span
 
+    doc = item.doc
+    doc.spans[SPANS_KEY] = [
+        Span(doc, s.start, s.end, label="region" if _region_context(doc, s) else "place")
+        for s in predict(item, prior, weights)]
+
+
+def fit_resolver(items, fitted, gz):
+    """Resolver (prior, weights) fitted on ``items`` as recognised under ``fitted``
+    (the steps of tools/fit_resolver.py: pass-one weights, then the full ones)."""
+    from geomap.resolve import FEATURES as RF
+    from geomap.resolve import PRIOR_FEATURES, load_weights
+
+    for i, it in enumerate(items):
+        set_spans(it, *fitted[i])
+    golds, docs = [it.gold for it in items], [it.doc for it in items]
+    fixed = set(RESOLVER_FIXED)
+    free = np.array([f not in fixed for f in RF])
+    pmask = np.array([f in PRIOR_FEATURES for f in RF])
+    w0 = np.array([load_weights()[f] for f in RF])
+    p0 = np.where(pmask, np.array([load_weights("prior")[f] for f in RF]), 0.0)
+    ex = fr.build_examples(golds, docs, gz, dict(zip(RF, p0.tolist(), strict=True)))
+    prior = fr.fit([(x * pmask, pos, k) for x, pos, k in ex], p0,
+                   active=free & pmask, fixed=p0)
+    pd = dict(zip(RF, prior.tolist(), strict=True))
+    ex = fr.build_examples(golds, docs, gz, pd)
+    w = fr.fit(ex, w0, active=free, fixed=w0)
+    return pd, dict(zip(RF, w.tolist(), strict=True))
+
+
+def end_to_end(items, fitted, gz, resolvers=None):
+    """Per-corpus metrics; ``fitted[i]`` = (prior, weights) of the recogniser for
+    item i, ``resolvers[i]`` those of the resolver (default: the weight file)."""
     from geomap.resolve import resolve_doc
 
     out = {}
@@ -116,12 +154,9 @@ def end_to_end(items, fitted, gz):
         sub = [(i, it) for i, it in enumerate(items) if it.corpus == corpus]
         preds = {}
         for i, it in sub:
-            kept = predict(it, *fitted[i])
-            it.doc.spans[SPANS_KEY] = [
-                Span(it.doc, s.start, s.end,
-                     label="region" if _region_context(it.doc, s) else "place")
-                for s in kept]
-            ms = resolve_doc(it.doc, it.gold["id"], gz)
+            set_spans(it, *fitted[i])
+            rp, rw = resolvers[i] if resolvers else (None, None)
+            ms = resolve_doc(it.doc, it.gold["id"], gz, weights=rw, prior_weights=rp)
             preds[it.gold["id"]] = [(m.start, m.end, m.place.lat, m.place.lon)
                                     for m in ms if m.place is not None]
         m = geoparse_metrics([it.gold for _, it in sub], preds)
@@ -153,15 +188,22 @@ def recognition_f1(items, fitted):
     return out
 
 
-def cross_validated(items, k, l2, drop=()):
-    """(prior, weights) per item, each fitted on the folds without it."""
+def cross_validated(items, k, l2, drop=(), gz=None):
+    """(prior, weights) per item, each fitted on the folds without it; with
+    ``gz``, also the resolver's, fitted on the same training folds."""
     fitted = [None] * len(items)
+    resolvers = [None] * len(items)
     for test in folds(len(items), k, seed=0):
         ts = set(test)
-        w = fit([it for i, it in enumerate(items) if i not in ts], l2, drop)
+        train = [it for i, it in enumerate(items) if i not in ts]
+        w = fit(train, l2, drop)
+        if gz is not None:
+            r = fit_resolver(train, [w] * len(train), gz)
         for i in test:
             fitted[i] = w
-    return fitted
+            if gz is not None:
+                resolvers[i] = r
+    return (fitted, resolvers) if gz is not None else fitted
 
 
 def main() -> None:
@@ -189,19 +231,23 @@ def main() -> None:
         gold, docs = load_corpus(path, nlp, args.cache, model)
         items += [Item(path.stem, g, d, rec)
                   for g, d in zip(gold, docs, strict=True)]
-    cv = cross_validated(items, args.folds, args.l2)
     for t in args.threshold[::-1]:
         THRESHOLD[0] = t
-        print(f"{args.folds}-fold CV, threshold {t}:",
-              json.dumps(end_to_end(items, cv, gz)), flush=True)
+        cv, cvr = cross_validated(items, args.folds, args.l2, gz=gz)
+        print(f"{args.folds}-fold CV (recogniser and resolver), threshold {t}:",
+              json.dumps(end_to_end(items, cv, gz, cvr)), flush=True)
     corpora = sorted({it.corpus for it in items})
     if len(corpora) == 2:
         for a, b in (corpora, corpora[::-1]):
-            w = fit([it for it in items if it.corpus == a], args.l2)
+            train = [it for it in items if it.corpus == a]
+            w = fit(train, args.l2)
+            r = fit_resolver(train, [w] * len(train), gz)
             test = [it for it in items if it.corpus == b]
-            print(f"fit {a} -> test {b}:",
-                  json.dumps(end_to_end(test, [w] * len(test), gz)[b]), flush=True)
+            got = end_to_end(test, [w] * len(test), gz, [r] * len(test))[b]
+            print(f"fit {a} -> test {b}:", json.dumps(got), flush=True)
+    THRESHOLD[0] = args.threshold[0]
     if args.ablate:
+        cv = cross_validated(items, args.folds, args.l2)
         base = recognition_f1(items, cv)
         print("ablation (CV recognition F1 change without each feature):")
         for f in FEATURES:
