@@ -38,8 +38,8 @@ from gazetteer import Candidate, Gazetteer, Place, normalize
 from geomap.models import Mention, Role
 from geomap.recognise import SPANS_KEY
 
-__all__ = ["FEATURES", "candidate_features", "load_weights", "mention_role",
-           "resolve_doc"]
+__all__ = ["FEATURES", "candidate_features", "fuzzy_close", "load_weights",
+           "mention_role", "resolve_doc"]
 
 #: Names of the features, in the order of the feature vector.
 FEATURES: tuple[str, ...] = (
@@ -83,6 +83,8 @@ _COUNTY_WORDS = frozenset({"county", "parish", "borough", "co"})
 _POINT_FEATURES = frozenset({"city", "admin2"})
 _LIMIT = 40
 _NAMESAKE_POPULATION = 100_000
+#: Fuzzy lookups go this low (rapidfuzz ratio); :func:`fuzzy_close` decides.
+_FUZZY_MIN_SCORE = 0.8
 #: Radius (km) within which a candidate of another form supports this one.
 _NEAR_ANY_KM = 50.0
 
@@ -257,7 +259,8 @@ def candidate_features(
     prior_mask = np.array([name in PRIOR_FEATURES for name in FEATURES], dtype=float)
     w = _weight_vector(prior_weights, "prior") * prior_mask
     names = {o.span.text for o in occs} | {o.qualifier for o in occs if o.qualifier}
-    table = gazetteer.lookup_many(sorted(names), limit=_LIMIT)
+    table = gazetteer.lookup_many(sorted(names), limit=_LIMIT,
+                                  min_score=_FUZZY_MIN_SCORE)
     by_norm: dict[str, list[Candidate]] = {}
     for name, cands in table.items():
         by_norm.setdefault(normalize(name), cands)
@@ -276,12 +279,15 @@ def candidate_features(
         country = gazetteer.country(cc) if cc else None
         if country is not None:
             cands = [Candidate(country, gocc[0].norm, "alternate")]
+        cands = [c for c in cands if c.match != "fuzzy"
+                 or fuzzy_close(gocc[0].norm, c.matched)]
         groups.append(Group(key, gocc, cands, _prior_matrix(gocc, cands, quals)))
 
-    # Pass one: the likely place of every form, from priors only.
+    # Pass one: the likely place of every form, from priors only (a fuzzy
+    # match is no evidence of the document's countries).
     best: dict[str, Place] = {}
     for g in groups:
-        if g.candidates:
+        if g.candidates and not _fuzzy_only(g):
             s = g.features @ w
             best[g.key] = g.candidates[int(np.argmax(s))].place
     profile: Counter[str] = Counter(c.upper() for c in country_focus)
@@ -290,6 +296,16 @@ def candidate_features(
             cc = gazetteer.country_of_demonym(tok.text)
             if cc:
                 profile[cc] += 1
+    # A fuzzy match must agree with the document: its country is named (or
+    # its people, or --country) elsewhere; else the form stays unresolved.
+    for g in groups:
+        if g.candidates and _fuzzy_only(g):
+            keep = [i for i, c in enumerate(g.candidates)
+                    if profile.get(c.place.country_code, 0) > 0
+                    or any(b.country_code == c.place.country_code
+                           for k, b in best.items() if k != g.key)]
+            g.candidates = [g.candidates[i] for i in keep]
+            g.features = g.features[keep]
     mention_weight = {g.key: len(g.occurrences) for g in groups}
     admin1_count: Counter[tuple[str, str]] = Counter()
     for key, place in best.items():
@@ -350,6 +366,27 @@ def candidate_features(
                 x[:, _F["near_300km"]] = (d < 300) & is_city
                 x[:, _F["log_distance"]] = np.log10(1.0 + d) * is_city
     return groups
+
+
+def fuzzy_close(query: str, name: str) -> bool:
+    """Whether a fuzzy match is close enough to stand: no edit in names under
+    seven letters, one in longer ones, two from twelve letters (a one-letter
+    transliteration slip in "Mykolaev", not "Dufur" for "Darfur").
+
+    >>> fuzzy_close("mykolaev", "mykolaiv"), fuzzy_close("darfur", "dufur")
+    (True, False)
+    >>> fuzzy_close("nile", "niles")
+    False
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    n = len(query)
+    allowed = 0 if n < 7 else 1 if n < 12 else 2
+    return allowed > 0 and Levenshtein.distance(query, name) <= allowed
+
+
+def _fuzzy_only(group: Group) -> bool:
+    return all(c.match == "fuzzy" for c in group.candidates)
 
 
 def _near_any(groups: list[Group]) -> None:
@@ -430,6 +467,8 @@ def resolve_doc(
         mentions.append(Mention(
             article_id=article_id, start=span.start_char, end=span.end_char,
             text=span.text, place=place, score=round(conf, 4),
-            role=mention_role(span),
+            # a people's name places no event: "Syrian forces" is not in Syria
+            role="metonymic" if gazetteer.country_of_demonym(span.text)
+            else mention_role(span),
         ))
     return mentions

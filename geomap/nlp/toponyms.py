@@ -48,11 +48,12 @@ FEATURES: tuple[str, ...] = (
     "strong_context", "region_context", "demonym_modifier", "demonym_plural",
     "multi_token", "all_caps", "sent_start", "person_word", "metonymic",
     "locative_before", "possessive_after", "propn", "generic_word",
-    "inside_entity", "same_form_best", "same_form_count",
+    "inside_entity", "same_form_best", "same_form_count", "same_form_evidence",
 )
 _F = {name: i for i, name in enumerate(FEATURES)}
 #: Features of the second pass (need the other candidates' first-pass scores).
-DOC_FEATURES: frozenset[str] = frozenset({"same_form_best", "same_form_count"})
+DOC_FEATURES: frozenset[str] = frozenset({"same_form_best", "same_form_count",
+                                          "same_form_evidence"})
 _NER_LABELS = {"GPE": "ner_gpe", "LOC": "ner_loc", "FAC": "ner_fac",
                "PERSON": "ner_person", "ORG": "ner_org", "NORP": "ner_norp"}
 
@@ -177,12 +178,17 @@ def document_features(cands: Sequence[Candidate], prior: Mapping[str, float]
     """The feature matrix with the second-pass (one sense per document) features.
 
     ``same_form_best`` is the best first-pass probability of the same form
-    elsewhere in the document; ``same_form_count`` how often it recurs (capped).
+    elsewhere in the document; ``same_form_count`` how often it recurs (capped);
+    ``same_form_evidence`` whether another occurrence has place context ("in X",
+    "X, State", "X police").
     """
     X = np.array([c.x for c in cands]) if cands else np.zeros((0, len(FEATURES)))
     for name in DOC_FEATURES:
         X[:, _F[name]] = 0.0
     p1 = score(X, prior)
+    ctx = np.maximum.reduce([X[:, _F[f]] for f in
+                             ("evidence", "strong_context", "locative_before",
+                              "region_context")])
     by_form: dict[str, list[int]] = {}
     for i, c in enumerate(cands):
         by_form.setdefault(c.span.text, []).append(i)
@@ -193,6 +199,7 @@ def document_features(cands: Sequence[Candidate], prior: Mapping[str, float]
             best = max(p1[j] for j in idx if j != i)
             X[i, _F["same_form_best"]] = 1.0 / (1.0 + math.exp(-best))
             X[i, _F["same_form_count"]] = min(len(idx) - 1, 5) / 5
+            X[i, _F["same_form_evidence"]] = max(ctx[j] for j in idx if j != i)
     return X
 
 
@@ -210,15 +217,20 @@ def scored_candidates(
 
 def select(cands: Sequence[Candidate], scores: np.ndarray,
            threshold: float = 0.0) -> list[Span]:
-    """The best-scoring non-overlapping candidates above ``threshold``.
+    """The non-overlapping candidates above ``threshold``: longer gazetteer
+    names first, then by score.
 
     RETURNS (list[Span]): the kept spans in text order.
     """
     taken: set[int] = set()
     kept: list[Span] = []
-    for i in np.argsort(-scores, kind="stable"):
-        if scores[i] <= threshold:
-            break
+    above = [i for i in range(len(cands)) if scores[i] > threshold]
+    # a longer gazetteer name wins over its parts ("Kansas City" over
+    # "Kansas"); the rest by score
+    known = _F["known"]
+    above.sort(key=lambda i: (-(len(cands[i].span) if cands[i].x[known] else 0),
+                              -scores[i]))
+    for i in above:
         c = cands[i]
         if any(k in taken for k in range(c.start, c.end)):
             continue
