@@ -458,7 +458,9 @@ def _cmd_places(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     from geomap.outputs.records import PLACE_FIELDS, mention_record
 
     results = _results(args, stderr)
-    rows = (mention_record(m) for r in results for m in r.mentions if m.place)
+    # a people's name ("Syrian", role "demonym") is no place of its own
+    rows = (mention_record(m) for r in results for m in r.mentions
+            if m.place and m.role != "demonym")
     _emit(rows, PLACE_FIELDS, args.format, args.output, stdout)
     return ExitStatus.OK
 

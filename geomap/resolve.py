@@ -468,7 +468,7 @@ def resolve_doc(
             article_id=article_id, start=span.start_char, end=span.end_char,
             text=span.text, place=place, score=round(conf, 4),
             # a people's name places no event: "Syrian forces" is not in Syria
-            role="metonymic" if gazetteer.country_of_demonym(span.text)
+            role="demonym" if gazetteer.country_of_demonym(span.text)
             else mention_role(span),
         ))
     return mentions

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from geomap.recognise import SPANS_KEY, is_region_word
 
 
@@ -21,9 +23,19 @@ def test_dateline_is_a_place(geomap_pipeline):
     assert "KRAMATORSK" in spans and "Ukraine" in spans
 
 
-def test_demonym_is_not_a_place(geomap_pipeline):
-    spans = _spans(geomap_pipeline, "Ukrainian forces pushed east on Sunday.")
-    assert "Ukrainian" not in spans
+@pytest.mark.parametrize(("text", "word", "cc"), [
+    ("Ukrainian forces pushed east on Sunday.", "Ukrainian", "UA"),
+    ("The convoy carried Moldovan volunteers across the river.", "Moldovan", "MD"),
+    ("Peruvian farmers blocked the highway for a week.", "Peruvian", "PE"),
+])
+def test_demonym_stands_for_its_country_and_places_no_event(geomap_pipeline,
+                                                            text, word, cc):
+    # a people's name refers to its country (GeoWebNews and LGL annotate it),
+    # never to a town spelt like it, and no incident is placed there
+    found = {m.text: m for m in geomap_pipeline.process(text).mentions}
+    assert found[word].place.country_code == cc
+    assert found[word].place.feature == "country"
+    assert found[word].role == "demonym"
 
 
 def test_coordinated_regions_are_labelled_region(geomap_pipeline):

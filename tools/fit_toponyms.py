@@ -88,14 +88,21 @@ def _matrix(items, prior, drop=()):
     return X, y
 
 
+#: Rare but decisive cues the data cannot weigh, hand-set (as in the resolver):
+#: "the X region(s)" / "X Oblast" and a legislator's "D-X" name a place whatever
+#: else the span looks like.
+FIXED = {"region_context": 3.0, "party_letter": 2.0}
+
+
 def fit(items, l2, drop=()):
-    """(prior, weights) fitted on ``items``; features in ``drop`` fixed at 0."""
-    fixed = dict.fromkeys(drop, 0.0)
+    """(prior, weights) fitted on ``items``; features in ``drop`` fixed at 0,
+    those of :data:`FIXED` at their hand-set weight."""
+    fixed = {**FIXED, **dict.fromkeys(drop, 0.0)}
     zero_prior = dict.fromkeys(FEATURES, 0.0)
     X, y = _matrix(items, zero_prior, drop)
     keep = [FEATURES.index(f) for f in PRIOR]
     prior = fit_logistic(X[:, keep], y, PRIOR, l2=l2,
-                         fixed={f: 0.0 for f in drop if f in PRIOR})
+                         fixed={f: v for f, v in fixed.items() if f in PRIOR})
     X, y = _matrix(items, prior, drop)
     return prior, fit_logistic(X, y, FEATURES, l2=l2, fixed=fixed)
 
@@ -117,7 +124,8 @@ def set_spans(item, prior, weights):
 
     doc = item.doc
     doc.spans[SPANS_KEY] = [
-        Span(doc, s.start, s.end, label="region" if _region_context(doc, s) else "place")
+        Span(doc, s.start, s.end,
+             label="region" if _region_context(doc, s) else "place")
         for s in predict(item, prior, weights)]
 
 
@@ -263,9 +271,10 @@ def main() -> None:
                  "-> weight; log-odds that a candidate is a toponym), fitted by "
                  f"tools/fit_toponyms.py on {', '.join(corpora)} with {model}; "
                  "'prior' is pass one (no document features); a span is kept "
-                 "when its score exceeds 'threshold'.")
+                 "when its score exceeds 'threshold'; 'fixed' ones are hand-set.")
         doc = {"about": about,
                "threshold": args.threshold[0],
+               "fixed": FIXED,
                "prior": {f: round(v, 4) for f, v in prior.items()},
                "weights": {f: round(v, 4) for f, v in weights.items()}}
         out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")

@@ -25,8 +25,10 @@ import numpy as np
 from spacy.tokens import Doc, Span
 
 from geomap.recognise import (
+    _PARTY_LETTERS,
     DIRECTION_WORDS,
     GENERIC_MODIFIERS,
+    LOCAL_NOUNS,
     LOCATIVE,
     SPANS_KEY,
     ToponymRecogniser,
@@ -49,11 +51,15 @@ FEATURES: tuple[str, ...] = (
     "multi_token", "all_caps", "sent_start", "person_word", "metonymic",
     "locative_before", "possessive_after", "propn", "generic_word",
     "inside_entity", "same_form_best", "same_form_count", "same_form_evidence",
+    "coordinated_best", "rule_accept", "party_letter", "local_noun_after",
 )
 _F = {name: i for i, name in enumerate(FEATURES)}
 #: Features of the second pass (need the other candidates' first-pass scores).
 DOC_FEATURES: frozenset[str] = frozenset({"same_form_best", "same_form_count",
-                                          "same_form_evidence"})
+                                          "same_form_evidence", "coordinated_best"})
+#: Words that coordinate two names: "Kyiv and Chernigiv", "Fargo-Moorhead".
+_COORDINATORS = frozenset({"and", "or", ",", "-", "/", "&", "\u2013"})
+_ARTICLES = frozenset({"the", "a", "an"})
 _NER_LABELS = {"GPE": "ner_gpe", "LOC": "ner_loc", "FAC": "ner_fac",
                "PERSON": "ner_person", "ORG": "ner_org", "NORP": "ner_norp"}
 
@@ -120,8 +126,15 @@ def _features(rec: ToponymRecogniser, doc: Doc, cand: _Cand,
         x[_F["importance"]] = 1.0 if math.isinf(imp) else math.log10(imp + 1) / 7
     demonym = cand.source == "demonym"
     if not demonym:
-        x[_F["evidence"]] = float(rec._evidence(doc, span))
-        x[_F["reject"]] = float(rec._reject(doc, span, cand.source))
+        evidence = rec._evidence(doc, span)
+        reject = rec._reject(doc, span, cand.source)
+        x[_F["evidence"]] = float(evidence)
+        x[_F["reject"]] = float(reject)
+        # the rule cascade's verdict: no evidence against, and a place span
+        # of the NER, or context for a place, or a well-known name
+        x[_F["rule_accept"]] = float(not reject and (
+            cand.source == "ner" or evidence
+            or (known and rec.importance(text) >= rec.known_population)))
     else:
         tok = span[0]
         x[_F["demonym_modifier"]] = float(tok.dep_ in ("amod", "compound")
@@ -137,7 +150,14 @@ def _features(rec: ToponymRecogniser, doc: Doc, cand: _Cand,
     x[_F["metonymic"]] = float(meton(span) == "metonymic")
     prev = doc[span.start - 1] if span.start > 0 else None
     x[_F["locative_before"]] = float(prev is not None and prev.lower_ in LOCATIVE)
+    # a legislator's home town: "Sen. Ann Lee, D-Maplewood"
+    x[_F["party_letter"]] = float(prev is not None and prev.text == "-"
+                                  and span.start > 1
+                                  and doc[span.start - 2].text in _PARTY_LETTERS)
     nxt = doc[span.end] if span.end < len(doc) else None
+    # "Danbury police", "a Fairview resident"
+    x[_F["local_noun_after"]] = float(nxt is not None and nxt.lower_ in LOCAL_NOUNS
+                                      and not nxt.text[0].isupper())
     x[_F["possessive_after"]] = float(nxt is not None
                                       and nxt.lower_ in ("'s", "\u2019s"))
     x[_F["propn"]] = float(span.root.pos_ == "PROPN")
@@ -160,12 +180,20 @@ def candidate_table(rec: ToponymRecogniser, doc: Doc) -> list[Candidate]:
     person_words = {t.text for ent in doc.ents
                     if ent.label_ == "PERSON" and len(ent) > 1 for t in ent
                     if _capitalised(t)}
-    raw = [c for c in rec._candidates(doc) if c.source != "block"]
+    generated = rec._candidates(doc)
+    # the rest of a place span whose known parts were taken ("North" in
+    # "North Texas") is no place of its own
+    blocked = {c.start for c in generated if c.source == "block"}
+    raw = [c for c in generated if c.source != "block"]
     raw += _demonym_spans(doc, rec.is_demonym)
     seen: set[tuple[int, int]] = set()
     cands: list[Candidate] = []
     for c in raw:
-        if (c.start, c.end) in seen:
+        if c.end - c.start > 1 and doc[c.start].lower_ in _ARTICLES \
+                and rec.contains(doc[c.start + 1:c.end].text):
+            # "The US" is "US": the article is no part of the name
+            c = _Cand(c.start + 1, c.end, c.source)
+        if (c.start, c.end) in seen or any(k in blocked for k in range(c.start, c.end)):
             continue
         seen.add((c.start, c.end))
         cands.append(Candidate(doc[c.start:c.end], c.source,
@@ -180,7 +208,9 @@ def document_features(cands: Sequence[Candidate], prior: Mapping[str, float]
     ``same_form_best`` is the best first-pass probability of the same form
     elsewhere in the document; ``same_form_count`` how often it recurs (capped);
     ``same_form_evidence`` whether another occurrence has place context ("in X",
-    "X, State", "X police").
+    "X, State", "X police"); ``coordinated_best`` the best first-pass
+    probability of a candidate coordinated with this one ("the Kyiv and
+    Chernigiv regions", "Fargo-Moorhead").
     """
     X = np.array([c.x for c in cands]) if cands else np.zeros((0, len(FEATURES)))
     for name in DOC_FEATURES:
@@ -189,6 +219,17 @@ def document_features(cands: Sequence[Candidate], prior: Mapping[str, float]
     ctx = np.maximum.reduce([X[:, _F[f]] for f in
                              ("evidence", "strong_context", "locative_before",
                               "region_context")])
+    prob = 1.0 / (1.0 + np.exp(-p1))
+    by_edge: dict[int, list[int]] = {}
+    for i, c in enumerate(cands):
+        by_edge.setdefault(c.start, []).append(i)
+    for i, c in enumerate(cands):
+        doc = c.span.doc
+        if c.end < len(doc) and doc[c.end].lower_ in _COORDINATORS:
+            k = _F["coordinated_best"]
+            for j in by_edge.get(c.end + 1, ()):
+                X[i, k] = max(X[i, k], prob[j])
+                X[j, k] = max(X[j, k], prob[i])
     by_form: dict[str, list[int]] = {}
     for i, c in enumerate(cands):
         by_form.setdefault(c.span.text, []).append(i)
