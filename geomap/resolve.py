@@ -83,6 +83,9 @@ _COUNTY_WORDS = frozenset({"county", "parish", "borough", "co"})
 _POINT_FEATURES = frozenset({"city", "admin2"})
 _LIMIT = 40
 _NAMESAKE_POPULATION = 100_000
+#: Matches by which a same-named town makes a region the second reading (a
+#: fuzzy "Mykolaev" is the town as much as an exact "Mykolaiv").
+_TOWN_MATCHES = frozenset({"name", "alternate", "fuzzy"})
 #: Fuzzy lookups go this low (rapidfuzz ratio); :func:`fuzzy_close` decides.
 _FUZZY_MIN_SCORE = 0.8
 #: Radius (km) within which a candidate of another form supports this one.
@@ -197,11 +200,11 @@ def _prior_matrix(
     top_pop = max(c.place.population for c in cands)
     # towns that share the form: a bare "Kharkiv" is the city, not the oblast
     towns = {(c.place.country_code, c.place.admin1) for c in cands
-             if c.place.feature == "city" and c.match in ("name", "alternate")}
+             if c.place.feature == "city" and c.match in _TOWN_MATCHES}
     # a large town of the same name in the same country: a bare "Washington"
     # or "Kharkiv" is the town unless the text says region
     big_towns = {c.place.country_code for c in cands
-                 if c.place.feature == "city" and c.match in ("name", "alternate")
+                 if c.place.feature == "city" and c.match in _TOWN_MATCHES
                  and c.place.population >= _NAMESAKE_POPULATION}
     for i, cand in enumerate(cands):
         p = cand.place

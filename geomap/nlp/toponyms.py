@@ -24,6 +24,7 @@ from importlib.resources import files
 import numpy as np
 from spacy.tokens import Doc, Span
 
+from geomap.nlp.lexicon import load as load_lexicon
 from geomap.recognise import (
     _PARTY_LETTERS,
     DIRECTION_WORDS,
@@ -100,6 +101,11 @@ def score(x: np.ndarray, w: Mapping[str, float]) -> np.ndarray:
     """Log-odds of each row of ``x`` under weights ``w`` (``bias`` included)."""
     vec = np.array([w.get(name, 0.0) for name in FEATURES])
     return x @ vec + w.get("bias", 0.0)
+
+
+@functools.cache
+def _natural_nouns() -> frozenset[str]:
+    return load_lexicon("natural_nouns")
 
 
 def _demonym_spans(doc: Doc, is_demonym) -> list[_Cand]:
@@ -195,6 +201,10 @@ def candidate_table(rec: ToponymRecogniser, doc: Doc) -> list[Candidate]:
             c = _Cand(c.start + 1, c.end, c.source)
         if (c.start, c.end) in seen or any(k in blocked for k in range(c.start, c.end)):
             continue
+        if (c.end < len(doc) and doc[c.end].lower_ in _natural_nouns()
+                and rec.contains(doc[c.start:c.end + 1].text)):
+            # "the Dnipro river" is the river, not the city
+            c = _Cand(c.start, c.end + 1, c.source)
         seen.add((c.start, c.end))
         cands.append(Candidate(doc[c.start:c.end], c.source,
                                _features(rec, doc, c, person_words, mention_role)))
