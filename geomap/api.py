@@ -49,7 +49,8 @@ def split_results(
         elif isinstance(item, Incident):
             incidents.append(item)
         else:
-            raise TypeError(f"expected ArticleResult or Incident, got {type(item).__name__}")
+            raise TypeError("expected ArticleResult or Incident, got "
+                            f"{type(item).__name__}")
     if merge:
         incidents = merge_incidents(incidents)
     return incidents, mentions

@@ -174,7 +174,8 @@ def geoparse_metrics(
     }
 
 
-def _geomap_predictions(docs: Sequence[dict[str, Any]], pipeline: Any) -> dict[str, list[Pred]]:
+def _geomap_predictions(docs: Sequence[dict[str, Any]],
+                        pipeline: Any) -> dict[str, list[Pred]]:
     articles = (Article(id=d["id"], text=d["text"]) for d in docs)
     out: dict[str, list[Pred]] = {}
     for res in pipeline.process_many(articles):
@@ -385,7 +386,8 @@ def _commit() -> str | None:
         return None
 
 
-def _incident_gold(path: Path, limit: int | None) -> list[tuple[dict[str, Any], Article]]:
+def _incident_gold(path: Path,
+                   limit: int | None) -> list[tuple[dict[str, Any], Article]]:
     """Gold records of an incident file with their articles."""
     docs = _read_jsonl(path, limit)
     out = []
@@ -428,7 +430,8 @@ def _cross_validated_incidents(
             preds[article.id].extend(extract_incidents(doc, article, mentions,
                                                        weights=weights)[0])
 
-    cross_validate(len(parsed), k, lambda train: fit([labelled[i] for i in train]), predict)
+    cross_validate(len(parsed), k, lambda train: fit([labelled[i] for i in train]),
+                   predict)
     return preds
 
 
@@ -459,7 +462,8 @@ def run(
         place_files = [Path(p) for p in places or []]
         if isinstance(incidents, str):
             incidents = [incidents] if incidents else []
-        incident_files = [] if incidents is None else [Path(f) for f in incidents if f] \
+        incident_files = [] if incidents is None else \
+            [Path(f) for f in incidents if f] \
             or [default_data_dir() / "incidents" / "dev.jsonl"]
     if folds is not None and folds < 2:
         raise InputError("--folds needs at least 2 folds")
@@ -512,7 +516,8 @@ def format_report(report: dict[str, Any]) -> str:
     for corpus, entry in report["places"].items():
         lines.append(f"\nplaces: {entry['file']}")
         lines.append(f"  {'system':<18}{'acc@161':>8}{'mean km':>10}{'median km':>11}"
-                     f"{'misses':>8}{'P':>7}{'R':>7}{'F1':>7}{'acc@161 det':>13}{'far':>6}")
+                     f"{'misses':>8}{'P':>7}{'R':>7}{'F1':>7}{'acc@161 det':>13}"
+                     f"{'far':>6}")
         for system in ("geomap", "spacy_population", "geotext"):
             m = entry.get(system)
             if not m:

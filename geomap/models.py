@@ -171,7 +171,10 @@ class Incident:
 
 @dataclass(frozen=True, slots=True)
 class Toll:
-    """A cumulative or periodic toll ("thousands dead since...") kept out of incidents."""
+    """A cumulative or periodic toll ("thousands dead since...").
+
+    Kept out of incidents.
+    """
 
     article_id: str
     killed: int | None

@@ -107,7 +107,8 @@ def load_weights(part: str = "weights") -> dict[str, float]:
     return {name: float(raw.get(name, 0.0)) for name in FEATURES}
 
 
-def _weight_vector(weights: dict[str, float] | None, part: str = "weights") -> np.ndarray:
+def _weight_vector(weights: dict[str, float] | None,
+                   part: str = "weights") -> np.ndarray:
     w = load_weights(part) if weights is None else weights
     return np.array([w.get(name, 0.0) for name in FEATURES])
 
@@ -337,7 +338,8 @@ def candidate_features(
         for i, cand in enumerate(g.candidates):
             p = cand.place
             same_cc = profile.get(p.country_code, 0) - (
-                own if own_place is not None and own_place.country_code == p.country_code
+                own if own_place is not None
+                and own_place.country_code == p.country_code
                 else 0)
             if total > 0 and p.country_code:
                 x[i, _F["country_share"]] = same_cc / total
@@ -362,7 +364,8 @@ def candidate_features(
             if others.any():
                 clat = np.array([c.place.lat for c in g.candidates])
                 clon = np.array([c.place.lon for c in g.candidates])
-                d = _haversine_matrix(clat, clon, blat[others], blon[others]).min(axis=1)
+                d = _haversine_matrix(clat, clon, blat[others],
+                                      blon[others]).min(axis=1)
                 is_city = np.array([c.place.feature in _POINT_FEATURES
                                     for c in g.candidates])
                 x[:, _F["near_50km"]] = (d < 50) & is_city

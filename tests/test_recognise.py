@@ -1,4 +1,5 @@
-"""Toponym recognition with the real model and gazetteer, on sentences written for these tests."""
+"""Toponym recognition with the real model and gazetteer, on sentences written
+for these tests."""
 
 from __future__ import annotations
 
@@ -84,7 +85,8 @@ def test_surname_of_a_named_person_is_not_a_place(geomap_pipeline):
 
 
 def test_place_naming_an_institution_inside_a_person_span(geomap_pipeline):
-    spans = _spans(geomap_pipeline, "Brookfield Fire Chief Tom Reed said nobody was hurt.")
+    spans = _spans(geomap_pipeline,
+                   "Brookfield Fire Chief Tom Reed said nobody was hurt.")
     assert spans.get("Brookfield") == "place"
 
 
@@ -101,7 +103,8 @@ def test_town_tagged_as_a_group_after_a_locative(geomap_pipeline):
 
 def test_institution_words_are_not_places(geomap_pipeline):
     spans = _spans(geomap_pipeline,
-                   "The Supreme Court ruled on Monday. Task Force officers arrived later. "
+                   "The Supreme Court ruled on Monday. "
+                   "Task Force officers arrived later. "
                    "Police officers closed the road.")
     assert spans == {}
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from importlib.resources import files
 
@@ -115,7 +116,7 @@ def _demonym_spans(doc: Doc, is_demonym) -> list[_Cand]:
 
 
 def _features(rec: ToponymRecogniser, doc: Doc, cand: _Cand,
-              person_words: set[str], meton) -> np.ndarray:
+              person_words: set[str], meton, recurs: bool = False) -> np.ndarray:
     span = doc[cand.start:cand.end]
     x = np.zeros(len(FEATURES))
     src = {"ner": "src_ner", "gaz": "src_gaz", "maybe": "src_maybe",
@@ -133,7 +134,9 @@ def _features(rec: ToponymRecogniser, doc: Doc, cand: _Cand,
     demonym = cand.source == "demonym"
     if not demonym:
         evidence = rec._evidence(doc, span)
-        reject = rec._reject(doc, span, cand.source)
+        # a form that recurs keeps its multi-token name inside an event or a
+        # longer person name ("the Walker County Fair" after "in Walker County")
+        reject = rec._reject(doc, span, cand.source, propagated=recurs)
         x[_F["evidence"]] = float(evidence)
         x[_F["reject"]] = float(reject)
         # the rule cascade's verdict: no evidence against, and a place span
@@ -190,8 +193,10 @@ def candidate_table(rec: ToponymRecogniser, doc: Doc) -> list[Candidate]:
     # the rest of a place span whose known parts were taken ("North" in
     # "North Texas") is no place of its own
     blocked = {c.start for c in generated if c.source == "block"}
-    raw = [c for c in generated if c.source != "block"]
-    raw += _demonym_spans(doc, rec.is_demonym)
+    # a people's name is a demonym candidate whatever else proposed it
+    raw = _demonym_spans(doc, rec.is_demonym)
+    raw += [c for c in generated if c.source != "block"]
+    forms = Counter(doc[c.start:c.end].text for c in raw)
     seen: set[tuple[int, int]] = set()
     cands: list[Candidate] = []
     for c in raw:
@@ -207,7 +212,8 @@ def candidate_table(rec: ToponymRecogniser, doc: Doc) -> list[Candidate]:
             c = _Cand(c.start, c.end + 1, c.source)
         seen.add((c.start, c.end))
         cands.append(Candidate(doc[c.start:c.end], c.source,
-                               _features(rec, doc, c, person_words, mention_role)))
+                               _features(rec, doc, c, person_words, mention_role,
+                                         forms[doc[c.start:c.end].text] > 1)))
     return cands
 
 
