@@ -370,7 +370,11 @@ def candidate_features(
                                     for c in g.candidates])
                 x[:, _F["near_50km"]] = (d < 50) & is_city
                 x[:, _F["near_300km"]] = (d < 300) & is_city
-                x[:, _F["log_distance"]] = np.log10(1.0 + d) * is_city
+                # relative to the group's nearest town, so that a region
+                # (no point, no distance) gains nothing from it
+                logd = np.log10(1.0 + d)
+                near = logd[is_city].min() if is_city.any() else 0.0
+                x[:, _F["log_distance"]] = (logd - near) * is_city
     return groups
 
 
