@@ -15,6 +15,10 @@ following "region/oblast/province", a dateline, a following ", Country", or a
 well-known place name. Evidence against: demonyms ("Ukrainian forces"), a
 multi-token person name, a date, a sentence-initial common word. The kept spans
 go to ``doc.spans["toponyms"]`` with label ``place`` or ``region``.
+
+This cascade is the candidate generator and two features of the default
+component, :class:`geomap.nlp.toponyms.FittedToponymRecogniser`, which decides
+with fitted weights; the factory's ``fitted=False`` runs the cascade alone.
 """
 
 from __future__ import annotations

@@ -108,6 +108,22 @@ def fit(items, l2, drop=()):
 
 
 THRESHOLD = [0.0]
+#: Feature groups dropped together in the ablation (one refit per group).
+ABLATIONS = {
+    "gazetteer": ["known", "importance", "importance_top"],
+    "ner_labels": ["ner_gpe", "ner_loc", "ner_fac", "ner_person", "ner_org",
+                   "ner_norp", "ner_other"],
+    "sources": ["src_ner", "src_gaz", "src_maybe", "src_head", "src_demonym"],
+    "rule_verdicts": ["evidence", "reject", "rule_accept"],
+    "context_words": ["locative_before", "local_noun_after", "strong_context",
+                      "possessive_after", "party_letter", "region_context"],
+    "demonym": ["demonym_modifier", "demonym_plural"],
+    "form": ["multi_token", "all_caps", "sent_start", "propn", "generic_word",
+             "inside_entity", "person_word"],
+    "metonymic": ["metonymic"],
+    "document": ["same_form_best", "same_form_count", "same_form_evidence",
+                 "coordinated_best"],
+}
 
 
 def predict(item, prior, weights):
@@ -175,7 +191,7 @@ def end_to_end(items, fitted, gz, resolvers=None):
 
 
 def recognition_f1(items, fitted):
-    """Recognition F1 per corpus (span overlap), without resolving."""
+    """Recognition (F1, recall) per corpus (span overlap), without resolving."""
     out = {}
     for corpus in sorted({it.corpus for it in items}):
         tp_p = n_p = tp_g = n_g = 0
@@ -192,7 +208,7 @@ def recognition_f1(items, fitted):
                             for s in kept) for t in top)
         p = tp_p / n_p if n_p else 0.0
         r = tp_g / n_g if n_g else 0.0
-        out[corpus] = round(2 * p * r / (p + r), 4) if p + r else 0.0
+        out[corpus] = (round(2 * p * r / (p + r), 4) if p + r else 0.0, round(r, 4))
     return out
 
 
@@ -222,6 +238,8 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--ablate", action="store_true")
+    ap.add_argument("--no-cv", action="store_true",
+                    help="skip the end-to-end k-fold and cross-corpus figures")
     ap.add_argument("--threshold", type=float, nargs="+", default=[0.0],
                     help="log-odds thresholds to report (the first is written)")
     ap.add_argument("--write", action="store_true", help="write toponym_weights.json")
@@ -239,13 +257,13 @@ def main() -> None:
         gold, docs = load_corpus(path, nlp, args.cache, model)
         items += [Item(path.stem, g, d, rec)
                   for g, d in zip(gold, docs, strict=True)]
-    for t in args.threshold[::-1]:
+    for t in [] if args.no_cv else args.threshold[::-1]:
         THRESHOLD[0] = t
         cv, cvr = cross_validated(items, args.folds, args.l2, gz=gz)
         print(f"{args.folds}-fold CV (recogniser and resolver), threshold {t}:",
               json.dumps(end_to_end(items, cv, gz, cvr)), flush=True)
     corpora = sorted({it.corpus for it in items})
-    if len(corpora) == 2:
+    if len(corpora) == 2 and not args.no_cv:
         for a, b in (corpora, corpora[::-1]):
             train = [it for it in items if it.corpus == a]
             w = fit(train, args.l2)
@@ -257,12 +275,15 @@ def main() -> None:
     if args.ablate:
         cv = cross_validated(items, args.folds, args.l2)
         base = recognition_f1(items, cv)
-        print("ablation (CV recognition F1 change without each feature):")
-        for f in FEATURES:
-            cv_f = cross_validated(items, args.folds, args.l2, [f])
+        print("ablation (CV recognition F1 / recall change without each group):")
+        print("  base " + "  ".join(f"{c} F1 {base[c][0]:.4f} R {base[c][1]:.4f}"
+                                    for c in corpora))
+        for f, drop in ABLATIONS.items():
+            cv_f = cross_validated(items, args.folds, args.l2, drop)
             got = recognition_f1(items, cv_f)
-            print(f"  {f:18s} " + "  ".join(f"{c} {got[c] - base[c]:+.4f}"
-                                             for c in corpora), flush=True)
+            print(f"  {f:18s} " + "  ".join(
+                f"{c} {got[c][0] - base[c][0]:+.4f} / {got[c][1] - base[c][1]:+.4f}"
+                for c in corpora), flush=True)
     if args.write:
         prior, weights = fit(items, args.l2)
         out = (Path(__file__).resolve().parents[1] / "geomap" / "nlp"

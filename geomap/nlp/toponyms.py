@@ -4,12 +4,16 @@ Candidates are every span :class:`geomap.recognise.ToponymRecogniser` proposes
 (NER place spans, capitalised gazetteer n-grams, the place opening an
 institution name) plus country demonyms. Each candidate gets the named features
 of :data:`FEATURES`; a logistic score with the weights of
-``toponym_weights.json`` (fitted by ``tools/fit_toponyms.py``) decides. The
-old cascade's verdicts (``evidence``, ``reject``) are two of the features, so
-the fit weighs them against the rest instead of obeying them.
+``toponym_weights.json`` (fitted by ``tools/fit_toponyms.py``; two rare but
+decisive cues, "X region" and a legislator's "D-X", are hand-set there) decides.
+The old cascade's verdicts (``evidence``, ``reject``, ``rule_accept``) are
+features too, so the fit weighs them against the rest instead of obeying them.
 
-Two passes: the second adds one-sense-per-document features (the best score
-of the same form elsewhere in the document). Kept spans go to
+Two passes: the second adds document features (the best first-pass score of
+the same form elsewhere, its context there, and of a coordinated name). A
+candidate is kept above the file's ``threshold`` (below 0: a missed toponym
+costs more end to end than a spurious one); among overlapping ones a longer
+gazetteer name wins, then the higher score. Kept spans go to
 ``doc.spans["toponyms"]`` with label ``place`` or ``region``.
 """
 
