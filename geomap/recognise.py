@@ -68,14 +68,15 @@ PLACE_NOUNS = frozenset({
 #: Heads of local institutions named after their place: "Torrington Police
 #: Department", "Laurel County Sheriff's Office", "the Canaan Board of Finance".
 ORG_HEADS = frozenset({
-    "police", "sheriff", "sheriff's", "sheriff’s", "fire", "council", "commission",
+    "police", "sheriff", "sheriff's", "sheriff\u2019s", "fire", "council", "commission",
     "commissioners", "commissioner", "court", "courts", "department", "board",
     "township", "mayor", "chamber", "detention", "jail", "parks", "planning",
     "zoning", "selectmen", "aldermen", "firefighters", "officers", "deputies",
     "detectives", "authority", "utilities", "housing", "emergency", "rescue",
     "ambulance", "constable", "marshal", "prosecutor", "prosecutor's",
-    "attorney's", "attorney’s", "clerk", "treasurer", "assessor", "coroner",
-    "commonwealth's", "commonwealth’s", "municipal", "chief", "superintendent", "library", "hospital", "airport",
+    "attorney's", "attorney\u2019s", "clerk", "treasurer", "assessor", "coroner",
+    "commonwealth's", "commonwealth\u2019s", "municipal", "chief", "superintendent",
+    "library", "hospital", "airport",
     "schools", "historical", "residents", "resident", "native", "natives",
 })
 #: Lower-case nouns that read a preceding name as a place: "Danbury police",
@@ -132,7 +133,7 @@ _POSSESSIVES = frozenset({"'s", "\u2019s", "'", "\u2019"})
 _STRONG_LOCATIVE = frozenset({"in", "near", "outside", "at", "from", "to", "into",
                               "around", "across", "toward", "towards", "through",
                               "throughout", "within", "visited", "visiting"})
-_DASHES = frozenset({"-", "--", "—", "–", "―"})
+_DASHES = frozenset({"-", "--", "\u2014", "\u2013", "\u2015"})
 _CONNECTORS = frozenset({"of", "de", "del", "la", "le", "upon", "on", "-", "al",
                          "el", "da", "do", "du", "der", "am", "sur", "en"})
 
@@ -305,7 +306,8 @@ class ToponymRecogniser:
                 return True
             if prev.text == "-" and start > 1 and doc[start - 2].text in _PARTY_LETTERS:
                 return True
-            if prev.lower_ == "of" and start > 1 and doc[start - 2].lower_ in PLACE_NOUNS:
+            if (prev.lower_ == "of" and start > 1
+                    and doc[start - 2].lower_ in PLACE_NOUNS):
                 return True
             if prev.lower_ in ("and", "or", ",") and start > 1:
                 # coordination with or qualification of a known place name:
@@ -526,7 +528,6 @@ def make_toponym_recogniser(
     :mod:`geomap.nlp.toponyms`; ``False`` gives the rule cascade (for ablation).
     """
     from geomap.gazetteer_access import open_gazetteer, recogniser_hooks
-
     from geomap.nlp.toponyms import FittedToponymRecogniser
 
     gz = open_gazetteer(gazetteer_path)
