@@ -27,7 +27,7 @@ def test_dateline_is_a_place(geomap_pipeline):
 @pytest.mark.parametrize(("text", "word", "cc"), [
     ("Ukrainian forces pushed east on Sunday.", "Ukrainian", "UA"),
     ("The convoy carried Moldovan volunteers across the river.", "Moldovan", "MD"),
-    ("Peruvian farmers blocked the highway for a week.", "Peruvian", "PE"),
+    ("Chilean farmers blocked the highway for a week.", "Chilean", "CL"),
 ])
 def test_demonym_stands_for_its_country_and_places_no_event(geomap_pipeline,
                                                             text, word, cc):

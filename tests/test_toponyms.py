@@ -77,25 +77,24 @@ def test_bare_name_of_a_state_and_a_large_town_is_the_town(geomap_pipeline, text
 
 
 @pytest.mark.parametrize("text", [
-    "The Lauderdale County sheriff said a fire in Florence destroyed two homes.",
-    "Police in Florence and Muscle Shoals searched for the driver, the Lauderdale "
-    "County sheriff said.",
-    "A Florence man was arrested in Muscle Shoals on Friday.",
+    "Police in Naples and Marco Island searched for the driver.",
+    "A Naples man was arrested in Bonita Springs on Friday.",
+    "Storms hit Naples, Marco Island and Everglades City overnight.",
 ])
 def test_places_that_lie_together_support_each_other(geomap_pipeline, text):
-    place = _places(geomap_pipeline, text)["Florence"].place
-    assert (place.country_code, place.admin1) == ("US", "Alabama")
+    place = _places(geomap_pipeline, text)["Naples"].place
+    assert (place.country_code, place.admin1) == ("US", "Florida")
 
 
-@pytest.mark.parametrize("text", [
-    "Police in Kansas City said two men were arrested.",
-    "KANSAS CITY -- A storm knocked out power to thousands.",
-    "The game in Kansas City was postponed.",
+@pytest.mark.parametrize(("text", "part"), [
+    ("Police in Jersey City said two men were arrested.", "jersey"),
+    ("JERSEY CITY -- A storm knocked out power to thousands.", "jersey"),
+    ("Crowds gathered in Quezon City on Monday.", "quezon"),
 ])
-def test_longer_gazetteer_name_wins_over_its_part(geomap_pipeline, text):
+def test_longer_gazetteer_name_wins_over_its_part(geomap_pipeline, text, part):
     doc = geomap_pipeline.nlp(text)
     spans = [s.text.lower() for s in doc.spans[SPANS_KEY]]
-    assert "kansas city" in spans and "kansas" not in spans
+    assert f"{part} city" in spans and part not in spans
 
 
 def _resolve_as(pipeline, text, word):
