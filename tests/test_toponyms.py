@@ -67,13 +67,15 @@ def test_kyiv_stays_the_city_in_a_story_naming_regions(geomap_pipeline, text):
 
 
 @pytest.mark.parametrize("text", [
-    "Officials in Washington said the talks failed.",
-    "Protesters marched in Washington on Saturday.",
-    "Talks in Washington ended without a deal.",
+    "Officials in Buenos Aires said the talks failed.",
+    "Protesters marched in Buenos Aires on Saturday.",
+    "Talks in Buenos Aires ended without a deal.",
 ])
-def test_bare_name_of_a_state_and_a_large_town_is_the_town(geomap_pipeline, text):
-    place = _places(geomap_pipeline, text)["Washington"].place
-    assert (place.feature, place.admin1) == ("city", "District of Columbia")
+def test_bare_name_of_a_province_and_a_large_town_is_the_town(geomap_pipeline, text):
+    # the city is not in the province of its name, so only city_namesake
+    # (not eponymous_region) keeps the bare name the town
+    place = _places(geomap_pipeline, text)["Buenos Aires"].place
+    assert (place.feature, place.admin1) == ("city", "Autonomous City of Buenos Aires")
 
 
 @pytest.mark.parametrize("text", [
