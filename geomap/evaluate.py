@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 MISS_KM = 20038.0
 ACC_KM = 161.0
+#: A predicted place farther than this from every gold place of its article
+#: is a "far miss" (a wrong country or continent, not a near confusion).
+FAR_KM = 1000.0
 
 # (start, end, lat, lon) of a predicted place span
 Pred = tuple[int, int, float, float]
@@ -101,20 +104,25 @@ def geoparse_metrics(
 
     Each gold toponym is matched to the overlapping predicted span with the
     largest overlap; a gold toponym with no prediction is a miss at 20,038 km.
+    ``far_misses`` counts predicted places more than 1,000 km from every gold
+    place of their article (articles with gold toponyms only).
 
     >>> doc = {"id": "d", "toponyms": [{"start": 0, "end": 4, "lat": 50.45,
     ...        "lon": 30.52, "name": "Kyiv"}]}
     >>> m = geoparse_metrics([doc], {"d": [(0, 4, 50.45, 30.52)]})
-    >>> m["acc161"], m["misses"], m["recall"]
-    (1.0, 0, 1.0)
+    >>> m["acc161"], m["misses"], m["recall"], m["far_misses"]
+    (1.0, 0, 1.0, 0)
     """
     errs: list[float] = []
     resolved: list[float] = []
-    n_gold = n_pred = n_pred_match = n_gold_found = 0
+    n_gold = n_pred = n_pred_match = n_gold_found = far = 0
     for doc in docs:
         preds = predictions.get(doc["id"], [])
         n_pred += len(preds)
         gold = doc["toponyms"]
+        if gold:
+            far += sum(min(haversine_km(g["lat"], g["lon"], p[2], p[3]) for g in gold)
+                       > FAR_KM for p in preds)
         for s, e, _, _ in preds:
             if any(min(e, g["end"]) > max(s, g["start"]) for g in gold):
                 n_pred_match += 1
@@ -150,6 +158,7 @@ def geoparse_metrics(
         "median_km": round(statistics.median(errs), 1) if errs else 0.0,
         "auc": round(auc, 4),
         "misses": n_gold - n_gold_found,
+        "far_misses": far,
         "resolved": {
             "n": len(resolved),
             "acc161": round(sum(x <= ACC_KM for x in resolved) / len(resolved), 4)
@@ -403,7 +412,7 @@ def run(
     *, places: Iterable[str] | None = None,
     incidents: str | Sequence[str] | None = None,
     baselines: bool = False, limit: int | None = None, gazetteer: str | None = None,
-    errors: str | None = None, folds: int | None = None,
+    errors: str | None = None, folds: int | None = None, model: str | None = None,
 ) -> dict[str, Any]:
     """Run the evaluation; returns a JSON-able report.
 
@@ -434,8 +443,9 @@ def run(
     if not place_files and not incident_files:
         raise InputError("no evaluation data given; pass --incidents FILE and/or "
                          "--places FILE")
-    pipeline = Pipeline(gazetteer=gazetteer)
-    report: dict[str, Any] = {"commit": _commit(), "places": {}, "incidents": []}
+    pipeline = Pipeline(gazetteer=gazetteer, **({"model": model} if model else {}))
+    report: dict[str, Any] = {"commit": _commit(), "model": pipeline.model,
+                              "places": {}, "incidents": []}
     err_rows: list[dict[str, Any]] | None = [] if errors else None
     for path in place_files:
         docs = _read_jsonl(path, limit)
@@ -474,11 +484,13 @@ def run(
 
 def format_report(report: dict[str, Any]) -> str:
     """Human-readable tables of a report from :func:`run`."""
-    lines = [f"geomap eval (commit {report.get('commit') or 'unknown'})"]
+    lines = [f"geomap eval (commit {report.get('commit') or 'unknown'}, model "
+             f"{report.get('model') or 'default'})"]
     for corpus, entry in report["places"].items():
         lines.append(f"\nplaces: {entry['file']}")
         lines.append(f"  {'system':<18}{'acc@161':>8}{'mean km':>10}{'median km':>11}"
-                     f"{'misses':>8}{'P':>7}{'R':>7}{'F1':>7}{'acc@161 res':>13}")
+                     f"{'misses':>8}{'P':>7}{'R':>7}{'F1':>7}{'acc@161 det':>13}"
+                     f"{'far':>6}")
         for system in ("geomap", "spacy_population", "geotext"):
             m = entry.get(system)
             if not m:
@@ -486,7 +498,8 @@ def format_report(report: dict[str, Any]) -> str:
             lines.append(
                 f"  {system:<18}{m['acc161']:>8.3f}{m['mean_km']:>10.1f}"
                 f"{m['median_km']:>11.1f}{m['misses']:>8}{m['precision']:>7.3f}"
-                f"{m['recall']:>7.3f}{m['f1']:>7.3f}{m['resolved']['acc161']:>13.3f}")
+                f"{m['recall']:>7.3f}{m['f1']:>7.3f}{m['resolved']['acc161']:>13.3f}"
+                f"{m.get('far_misses', 0):>6}")
         del corpus
     for inc in report.get("incidents") or []:
         cv = f", {inc['folds']}-fold cross-validated" if inc.get("folds") else ""

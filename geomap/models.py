@@ -41,7 +41,7 @@ __all__ = [
 
 Precision = Literal["point", "admin2", "admin1", "region", "country", "continent"]
 Qualifier = Literal["exact", "at_least", "approx"]
-Role = Literal["literal", "metonymic"]
+Role = Literal["literal", "metonymic", "demonym"]
 EventType = Literal[
     "airstrike", "missile", "shelling", "drone", "explosion",
     "shooting", "clash", "bombing", "other",
@@ -133,7 +133,9 @@ class Mention:
     """A place named in an article: character span, resolved place, confidence.
 
     ``start``/``end`` are code-point offsets into ``Article.text`` (end exclusive).
-    ``role`` separates a literal place from a metonymic one ("Moscow said").
+    ``role`` separates a literal place from a metonymic one ("Moscow said")
+    and from a people's name that stands for its country ("Syrian troops":
+    ``demonym``, resolved to the country but not listed as a place).
     """
 
     article_id: str

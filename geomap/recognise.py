@@ -15,6 +15,10 @@ following "region/oblast/province", a dateline, a following ", Country", or a
 well-known place name. Evidence against: demonyms ("Ukrainian forces"), a
 multi-token person name, a date, a sentence-initial common word. The kept spans
 go to ``doc.spans["toponyms"]`` with label ``place`` or ``region``.
+
+This cascade is the candidate generator and two features of the default
+component, :class:`geomap.nlp.toponyms.FittedToponymRecogniser`, which decides
+with fitted weights; the factory's ``fitted=False`` runs the cascade alone.
 """
 
 from __future__ import annotations
@@ -23,16 +27,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
-
-from gazetteer import Gazetteer
 
 __all__ = [
     "SPANS_KEY",
     "ToponymRecogniser",
     "is_region_word",
-    "make_toponym_recogniser",
 ]
 
 log = logging.getLogger(__name__)
@@ -66,14 +66,15 @@ PLACE_NOUNS = frozenset({
 #: Heads of local institutions named after their place: "Torrington Police
 #: Department", "Laurel County Sheriff's Office", "the Canaan Board of Finance".
 ORG_HEADS = frozenset({
-    "police", "sheriff", "sheriff's", "sheriff’s", "fire", "council", "commission",
+    "police", "sheriff", "sheriff's", "sheriff\u2019s", "fire", "council", "commission",
     "commissioners", "commissioner", "court", "courts", "department", "board",
     "township", "mayor", "chamber", "detention", "jail", "parks", "planning",
     "zoning", "selectmen", "aldermen", "firefighters", "officers", "deputies",
     "detectives", "authority", "utilities", "housing", "emergency", "rescue",
     "ambulance", "constable", "marshal", "prosecutor", "prosecutor's",
-    "attorney's", "attorney’s", "clerk", "treasurer", "assessor", "coroner",
-    "commonwealth's", "commonwealth’s", "municipal", "chief", "superintendent", "library", "hospital", "airport",
+    "attorney's", "attorney\u2019s", "clerk", "treasurer", "assessor", "coroner",
+    "commonwealth's", "commonwealth\u2019s", "municipal", "chief", "superintendent",
+    "library", "hospital", "airport",
     "schools", "historical", "residents", "resident", "native", "natives",
 })
 #: Lower-case nouns that read a preceding name as a place: "Danbury police",
@@ -130,7 +131,7 @@ _POSSESSIVES = frozenset({"'s", "\u2019s", "'", "\u2019"})
 _STRONG_LOCATIVE = frozenset({"in", "near", "outside", "at", "from", "to", "into",
                               "around", "across", "toward", "towards", "through",
                               "throughout", "within", "visited", "visiting"})
-_DASHES = frozenset({"-", "--", "—", "–", "―"})
+_DASHES = frozenset({"-", "--", "\u2014", "\u2013", "\u2015"})
 _CONNECTORS = frozenset({"of", "de", "del", "la", "le", "upon", "on", "-", "al",
                          "el", "da", "do", "du", "der", "am", "sur", "en"})
 
@@ -303,7 +304,8 @@ class ToponymRecogniser:
                 return True
             if prev.text == "-" and start > 1 and doc[start - 2].text in _PARTY_LETTERS:
                 return True
-            if prev.lower_ == "of" and start > 1 and doc[start - 2].lower_ in PLACE_NOUNS:
+            if (prev.lower_ == "of" and start > 1
+                    and doc[start - 2].lower_ in PLACE_NOUNS):
                 return True
             if prev.lower_ in ("and", "or", ",") and start > 1:
                 # coordination with or qualification of a known place name:
@@ -507,22 +509,3 @@ def _region_context(doc: Doc, span: Span) -> bool:
         k += 1
     return (k > j and k < len(doc) and doc[k].lower_ in REGION_WORDS
             and doc[k].lower_.endswith("s"))
-
-
-@Language.factory(
-    "geomap_toponyms",
-    default_config={"gazetteer": {"@misc": "geomap.gazetteer.v1", "path": None},
-                    "max_ngram": 4, "known_population": 100_000},
-)
-def make_toponym_recogniser(
-    nlp: Language, name: str, gazetteer: Gazetteer, max_ngram: int,
-    known_population: float,
-) -> ToponymRecogniser:
-    """Build the recogniser over ``gazetteer`` (from the config's registry ref)."""
-    from geomap.gazetteer_access import name_lookups
-
-    contains, is_demonym, importance = name_lookups(gazetteer)
-    rec = ToponymRecogniser(contains, is_demonym, importance,
-                            max_ngram=max_ngram, known_population=known_population)
-    rec.gazetteer = gazetteer  # the pipeline resolves with the same handle
-    return rec

@@ -39,8 +39,8 @@ from geomap.geo import haversine_matrix_km as _haversine_matrix
 from geomap.models import Mention, Role
 from geomap.recognise import SPANS_KEY
 
-__all__ = ["FEATURES", "candidate_features", "load_weights", "mention_role",
-           "resolve_doc"]
+__all__ = ["FEATURES", "candidate_features", "fuzzy_close", "load_weights",
+           "mention_role", "resolve_doc"]
 
 #: Names of the features, in the order of the feature vector.
 FEATURES: tuple[str, ...] = (
@@ -49,7 +49,8 @@ FEATURES: tuple[str, ...] = (
     "region_label_admin1", "region_label_city", "city_context_city",
     "city_context_admin1", "qualifier", "country_share", "country_any",
     "admin1_share", "admin1_named", "contains_share", "near_50km", "near_300km",
-    "log_distance", "top_population", "eponymous_region",
+    "log_distance", "top_population", "eponymous_region", "city_namesake",
+    "near_any",
 )
 _F = {name: i for i, name in enumerate(FEATURES)}
 #: Features that need no document context (pass one).
@@ -57,7 +58,7 @@ PRIOR_FEATURES: frozenset[str] = frozenset({
     "log_population", "country", "admin1", "county", "capital_like",
     "match_alternate", "match_variant", "match_fuzzy", "region_label_admin1",
     "region_label_city", "city_context_city", "city_context_admin1", "qualifier",
-    "top_population", "eponymous_region",
+    "top_population", "eponymous_region", "city_namesake",
 })
 
 SPEECH_VERBS = frozenset({
@@ -82,6 +83,14 @@ _COUNTY_WORDS = frozenset({"county", "parish", "borough", "co"})
 #: (districts were stored as towns before the gazetteer had admin2).
 _POINT_FEATURES = frozenset({"city", "admin2"})
 _LIMIT = 40
+_NAMESAKE_POPULATION = 100_000
+#: Matches by which a same-named town makes a region the second reading (a
+#: fuzzy "Mykolaev" is the town as much as an exact "Mykolaiv").
+_TOWN_MATCHES = frozenset({"name", "alternate", "fuzzy"})
+#: Fuzzy lookups go this low (rapidfuzz ratio); :func:`fuzzy_close` decides.
+_FUZZY_MIN_SCORE = 0.8
+#: Radius (km) within which a candidate of another form supports this one.
+_NEAR_ANY_KM = 50.0
 
 
 @functools.lru_cache(maxsize=2)
@@ -99,7 +108,8 @@ def load_weights(part: str = "weights") -> dict[str, float]:
     return {name: float(raw.get(name, 0.0)) for name in FEATURES}
 
 
-def _weight_vector(weights: dict[str, float] | None, part: str = "weights") -> np.ndarray:
+def _weight_vector(weights: dict[str, float] | None,
+                   part: str = "weights") -> np.ndarray:
     w = load_weights(part) if weights is None else weights
     return np.array([w.get(name, 0.0) for name in FEATURES])
 
@@ -192,7 +202,12 @@ def _prior_matrix(
     top_pop = max(c.place.population for c in cands)
     # towns that share the form: a bare "Kharkiv" is the city, not the oblast
     towns = {(c.place.country_code, c.place.admin1) for c in cands
-             if c.place.feature == "city" and c.match in ("name", "alternate")}
+             if c.place.feature == "city" and c.match in _TOWN_MATCHES}
+    # a large town of the same name in the same country: a bare "Washington"
+    # or "Kharkiv" is the town unless the text says region
+    big_towns = {c.place.country_code for c in cands
+                 if c.place.feature == "city" and c.match in _TOWN_MATCHES
+                 and c.place.population >= _NAMESAKE_POPULATION}
     for i, cand in enumerate(cands):
         p = cand.place
         row = x[i]
@@ -220,6 +235,8 @@ def _prior_matrix(
         row[_F["top_population"]] = float(p.population == top_pop and top_pop > 0)
         if p.feature == "admin1" and (p.country_code, p.admin1 or p.name) in towns:
             row[_F["eponymous_region"]] = 1.0
+        if p.feature == "admin1" and p.country_code in big_towns:
+            row[_F["city_namesake"]] = 1.0
     return x
 
 
@@ -238,7 +255,8 @@ def candidate_features(
     prior_mask = np.array([name in PRIOR_FEATURES for name in FEATURES], dtype=float)
     w = _weight_vector(prior_weights, "prior") * prior_mask
     names = {o.span.text for o in occs} | {o.qualifier for o in occs if o.qualifier}
-    table = gazetteer.lookup_many(sorted(names), limit=_LIMIT)
+    table = gazetteer.lookup_many(sorted(names), limit=_LIMIT,
+                                  min_score=_FUZZY_MIN_SCORE)
     by_norm: dict[str, list[Candidate]] = {}
     for name, cands in table.items():
         by_norm.setdefault(normalize(name), cands)
@@ -251,12 +269,21 @@ def candidate_features(
     groups: list[Group] = []
     for key, gocc in grouped.items():
         cands = by_norm.get(gocc[0].norm, [])
+        # a people's name ("Syrian", "Russians") stands for its country, not
+        # for a town that happens to be spelt like it
+        cc = gazetteer.country_of_demonym(gocc[0].span.text)
+        country = gazetteer.country(cc) if cc else None
+        if country is not None:
+            cands = [Candidate(country, gocc[0].norm, "alternate")]
+        cands = [c for c in cands if c.match != "fuzzy"
+                 or fuzzy_close(gocc[0].norm, c.matched)]
         groups.append(Group(key, gocc, cands, _prior_matrix(gocc, cands, quals)))
 
-    # Pass one: the likely place of every form, from priors only.
+    # Pass one: the likely place of every form, from priors only (a fuzzy
+    # match is no evidence of the document's countries).
     best: dict[str, Place] = {}
     for g in groups:
-        if g.candidates:
+        if g.candidates and not _fuzzy_only(g):
             s = g.features @ w
             best[g.key] = g.candidates[int(np.argmax(s))].place
     profile: Counter[str] = Counter(c.upper() for c in country_focus)
@@ -265,6 +292,16 @@ def candidate_features(
             cc = gazetteer.country_of_demonym(tok.text)
             if cc:
                 profile[cc] += 1
+    # A fuzzy match must agree with the document: its country is named (or
+    # its people, or --country) elsewhere; else the form stays unresolved.
+    for g in groups:
+        if g.candidates and _fuzzy_only(g):
+            keep = [i for i, c in enumerate(g.candidates)
+                    if profile.get(c.place.country_code, 0) > 0
+                    or any(b.country_code == c.place.country_code
+                           for k, b in best.items() if k != g.key)]
+            g.candidates = [g.candidates[i] for i in keep]
+            g.features = g.features[keep]
     mention_weight = {g.key: len(g.occurrences) for g in groups}
     admin1_count: Counter[tuple[str, str]] = Counter()
     for key, place in best.items():
@@ -280,6 +317,7 @@ def candidate_features(
         blat = np.array([best[k].lat for k in keys])
         blon = np.array([best[k].lon for k in keys])
         bpoint = np.array([best[k].feature in _POINT_FEATURES for k in keys])
+    _near_any(groups)
     # Pass two: context features against the other forms' likely places.
     for g in groups:
         if not g.candidates:
@@ -292,7 +330,8 @@ def candidate_features(
         for i, cand in enumerate(g.candidates):
             p = cand.place
             same_cc = profile.get(p.country_code, 0) - (
-                own if own_place is not None and own_place.country_code == p.country_code
+                own if own_place is not None
+                and own_place.country_code == p.country_code
                 else 0)
             if total > 0 and p.country_code:
                 x[i, _F["country_share"]] = same_cc / total
@@ -317,18 +356,74 @@ def candidate_features(
             if others.any():
                 clat = np.array([c.place.lat for c in g.candidates])
                 clon = np.array([c.place.lon for c in g.candidates])
-                d = _haversine_matrix(clat, clon, blat[others], blon[others]).min(axis=1)
+                d = _haversine_matrix(clat, clon, blat[others],
+                                      blon[others]).min(axis=1)
                 is_city = np.array([c.place.feature in _POINT_FEATURES
                                     for c in g.candidates])
                 x[:, _F["near_50km"]] = (d < 50) & is_city
                 x[:, _F["near_300km"]] = (d < 300) & is_city
-                x[:, _F["log_distance"]] = np.log10(1.0 + d) * is_city
+                # relative to the group's nearest town, so that a region
+                # (no point, no distance) gains nothing from it
+                logd = np.log10(1.0 + d)
+                near = logd[is_city].min() if is_city.any() else 0.0
+                x[:, _F["log_distance"]] = (logd - near) * is_city
     return groups
+
+
+def fuzzy_close(query: str, name: str) -> bool:
+    """Whether a fuzzy match is close enough to stand: no edit in names under
+    seven letters, one in longer ones, two from twelve letters (a one-letter
+    transliteration slip in "Mykolaev", not "Dufur" for "Darfur").
+
+    >>> fuzzy_close("mykolaev", "mykolaiv"), fuzzy_close("darfur", "dufur")
+    (True, False)
+    >>> fuzzy_close("nile", "niles")
+    False
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    n = len(query)
+    allowed = 0 if n < 7 else 1 if n < 12 else 2
+    return allowed > 0 and Levenshtein.distance(query, name) <= allowed
+
+
+def _fuzzy_only(group: Group) -> bool:
+    return all(c.match == "fuzzy" for c in group.candidates)
+
+
+def _near_any(groups: list[Group]) -> None:
+    """Set ``near_any``: the share of the other forms that have *some* town or
+    district candidate within 50 km of this one ("Paris" and "Henry County"
+    that lie together in one state support each other, whatever their priors).
+    """
+    pts = [(gi, c.place.lat, c.place.lon) for gi, g in enumerate(groups)
+           for c in g.candidates if c.place.feature in _POINT_FEATURES]
+    n_forms = sum(1 for g in groups if g.candidates)
+    if n_forms < 2 or not pts:
+        return
+    owner = np.array([p[0] for p in pts])
+    lat = np.array([p[1] for p in pts])
+    lon = np.array([p[2] for p in pts])
+    for gi, g in enumerate(groups):
+        if not g.candidates:
+            continue
+        others = owner != gi
+        if not others.any():
+            continue
+        clat = np.array([c.place.lat for c in g.candidates])
+        clon = np.array([c.place.lon for c in g.candidates])
+        near = _haversine_matrix(clat, clon, lat[others], lon[others]) < _NEAR_ANY_KM
+        forms = owner[others]
+        for i, cand in enumerate(g.candidates):
+            if cand.place.feature in _POINT_FEATURES:
+                g.features[i, _F["near_any"]] = (
+                    len(set(forms[near[i]].tolist())) / (n_forms - 1))
 
 
 def resolve_doc(
     doc: Doc, article_id: str, gazetteer: Gazetteer,
     *, country_focus: Sequence[str] = (), weights: dict[str, float] | None = None,
+    prior_weights: dict[str, float] | None = None,
 ) -> list[Mention]:
     """Resolve the recognised spans of ``doc`` to places.
 
@@ -343,8 +438,9 @@ def resolve_doc(
     country_focus
         ISO-2 codes that the user expects the corpus to be about; they join the
         document's country profile.
-    weights
-        Feature weights (default: :func:`load_weights`), for ablations.
+    weights, prior_weights
+        Feature weights of the final score and of pass one (default:
+        :func:`load_weights`), for cross-validation and ablations.
 
     Returns
     -------
@@ -353,7 +449,8 @@ def resolve_doc(
         candidate was found. ``score`` is the softmax probability of the
         chosen place among the candidates.
     """
-    groups = candidate_features(doc, gazetteer, country_focus=country_focus)
+    groups = candidate_features(doc, gazetteer, country_focus=country_focus,
+                                prior_weights=prior_weights)
     w = _weight_vector(weights)
     chosen: dict[int, tuple[Place | None, float]] = {}
     for g in groups:
@@ -372,6 +469,8 @@ def resolve_doc(
         mentions.append(Mention(
             article_id=article_id, start=span.start_char, end=span.end_char,
             text=span.text, place=place, score=round(conf, 4),
-            role=mention_role(span),
+            # a people's name places no event: "Syrian forces" is not in Syria
+            role="demonym" if gazetteer.country_of_demonym(span.text)
+            else mention_role(span),
         ))
     return mentions

@@ -556,11 +556,14 @@ def test_dates_that_used_to_abort_the_run(tmp_path):
 @pytest.mark.issue(14)
 def test_encoding_warning_and_option_in_the_cli(tmp_path):
     f = tmp_path / "short.txt"
-    f.write_bytes("Вибух у Полтаві".encode("cp1251"))
+    f.write_bytes("Вибух у Полтаві, Україна".encode("cp1251"))
     code, out, err = run("places", str(f))
     assert code == 0 and err.startswith(
         f"geomap: WARNING: {f}: encoding guessed as ") and err.count("\n") == 1
-    code, out, err = run("places", str(f), "--encoding", "cp1251", "--format", "csv")
+    # the inflected form is a fuzzy match, which stands only with the story's
+    # country given (the English model reads nothing else in this text)
+    code, out, err = run("places", str(f), "--encoding", "cp1251", "--format", "csv",
+                         "--country", "UA")
     assert (code, err) == (0, "")
     assert ",Полтаві," in out
 

@@ -1,6 +1,9 @@
-"""Toponym recognition with the real model and gazetteer, on sentences written for these tests."""
+"""Toponym recognition with the real model and gazetteer, on sentences written
+for these tests."""
 
 from __future__ import annotations
+
+import pytest
 
 from geomap.recognise import SPANS_KEY, is_region_word
 
@@ -21,9 +24,19 @@ def test_dateline_is_a_place(geomap_pipeline):
     assert "KRAMATORSK" in spans and "Ukraine" in spans
 
 
-def test_demonym_is_not_a_place(geomap_pipeline):
-    spans = _spans(geomap_pipeline, "Ukrainian forces pushed east on Sunday.")
-    assert "Ukrainian" not in spans
+@pytest.mark.parametrize(("text", "word", "cc"), [
+    ("Ukrainian forces pushed east on Sunday.", "Ukrainian", "UA"),
+    ("The convoy carried Moldovan volunteers across the river.", "Moldovan", "MD"),
+    ("Chilean farmers blocked the highway for a week.", "Chilean", "CL"),
+])
+def test_demonym_stands_for_its_country_and_places_no_event(geomap_pipeline,
+                                                            text, word, cc):
+    # a people's name refers to its country (GeoWebNews and LGL annotate it),
+    # never to a town spelt like it, and no incident is placed there
+    found = {m.text: m for m in geomap_pipeline.process(text).mentions}
+    assert found[word].place.country_code == cc
+    assert found[word].place.feature == "country"
+    assert found[word].role == "demonym"
 
 
 def test_coordinated_regions_are_labelled_region(geomap_pipeline):
@@ -72,7 +85,8 @@ def test_surname_of_a_named_person_is_not_a_place(geomap_pipeline):
 
 
 def test_place_naming_an_institution_inside_a_person_span(geomap_pipeline):
-    spans = _spans(geomap_pipeline, "Brookfield Fire Chief Tom Reed said nobody was hurt.")
+    spans = _spans(geomap_pipeline,
+                   "Brookfield Fire Chief Tom Reed said nobody was hurt.")
     assert spans.get("Brookfield") == "place"
 
 
@@ -89,7 +103,8 @@ def test_town_tagged_as_a_group_after_a_locative(geomap_pipeline):
 
 def test_institution_words_are_not_places(geomap_pipeline):
     spans = _spans(geomap_pipeline,
-                   "The Supreme Court ruled on Monday. Task Force officers arrived later. "
+                   "The Supreme Court ruled on Monday. "
+                   "Task Force officers arrived later. "
                    "Police officers closed the road.")
     assert spans == {}
 

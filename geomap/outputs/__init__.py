@@ -20,6 +20,9 @@ def split_results(
 ) -> tuple[list[Incident], list[Mention]]:
     """Incidents (merged across articles) and resolved mentions of ``items``.
 
+    A people's name ("Syrian", role ``demonym``) is no place of its own and is
+    left out of the mentions.
+
     >>> from geomap.models import Article, ArticleResult
     >>> split_results([ArticleResult(Article("a", "No places here."))])
     ([], [])
@@ -31,7 +34,8 @@ def split_results(
     for item in items:
         if isinstance(item, ArticleResult):
             incidents.extend(item.incidents)
-            mentions.extend(m for m in item.mentions if m.place is not None)
+            mentions.extend(m for m in item.mentions
+                            if m.place is not None and m.role != "demonym")
         elif isinstance(item, Incident):
             incidents.append(item)
         else:
