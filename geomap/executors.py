@@ -253,5 +253,7 @@ def _result(future: Future[list[ArticleResult]]) -> list[ArticleResult]:
     try:
         return future.result()
     except BrokenProcessPool as err:
-        raise GeomapError("a worker process died (out of memory or killed); "
-                          "run again with fewer --processes") from err
+        raise GeomapError("a worker process died or could not start (out of "
+                          "memory, killed, or a script without an 'if __name__ "
+                          "== \"__main__\":' guard); run again with fewer "
+                          "--processes") from err
