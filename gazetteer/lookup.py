@@ -127,6 +127,23 @@ class Gazetteer:
             raise GazetteerError(f"cannot open gazetteer store {path}: {err}") from err
         return cls(path, db)
 
+    def after_fork(self) -> None:
+        """Give a forked child process a database connection of its own.
+
+        SQLite connections must not cross ``fork()``: the child keeps the
+        parent's connection object unused (never closed) and opens a new one;
+        the names in memory are shared copy-on-write.
+        """
+        self._inherited = self._db
+        try:
+            self._db = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                check_same_thread=False)
+        except sqlite3.Error as err:
+            raise GazetteerError(
+                f"cannot open gazetteer store {self.path}: {err}") from err
+        self._lock = threading.Lock()
+
     def stale_reason(self) -> str | None:
         """Why the store should be rebuilt, or None if it is current."""
         if self.meta.get("schema_version") != str(SCHEMA_VERSION):

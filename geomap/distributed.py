@@ -163,13 +163,23 @@ class DaskExecutor:
         log.info("started a Dask LocalCluster with %d workers", self.n_workers)
 
     def close(self) -> None:
-        """Disconnect (and stop the LocalCluster if this processor started it)."""
+        """Disconnect (and stop the LocalCluster if this executor started it)."""
         if self.client is not None:
             self.client.close()
             self.client = None
         if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
+            # A worker slow to exit on a busy machine is killed by its nanny
+            # with a warning; stopping our own cluster is not the user's news
+            # (it shows at debug level, -vv).
+            dask_log = logging.getLogger("distributed")
+            level = dask_log.level
+            if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+                dask_log.setLevel(logging.ERROR)
+            try:
+                self._cluster.close()
+            finally:
+                dask_log.setLevel(level)
+                self._cluster = None
 
     def map(self, articles: Iterable[Article]) -> Iterator[ArticleResult]:
         """Stream results for ``articles`` (input order), partition by partition."""

@@ -135,6 +135,11 @@ def _worker_pipeline(spec: PipelineSpec) -> Pipeline:
     return pipeline
 
 
+def _after_fork(spec: PipelineSpec) -> None:
+    """Worker initialiser after ``fork``: the inherited pipeline, own connection."""
+    _worker_pipeline(spec).gazetteer.after_fork()
+
+
 def process_partition(articles: Sequence[Article],
                       spec: PipelineSpec) -> list[ArticleResult]:
     """Process one partition with this process's pipeline (a worker's task)."""
@@ -163,9 +168,12 @@ class LocalExecutor:
         A :class:`~geomap.pipeline.Pipeline` (used as is in this process) or
         a :class:`PipelineSpec` (default: the default pipeline).
     processes
-        1: everything in this process. More: that many worker processes
-        (spawned, so they share nothing with this one), each loading its own
-        pipeline once; this process only reads articles and collects results.
+        1: everything in this process. More: that many worker processes, each
+        running the whole per-article job; this process only reads articles
+        and collects results. Where ``fork`` exists (Linux) the pipeline is
+        loaded once here and the workers are forked from it, sharing the
+        model copy-on-write (each opens its own gazetteer connection);
+        elsewhere they are spawned and each loads its own.
     chunk_size
         Articles per task sent to a worker (default: 16, or the batch size if
         smaller). Small tasks keep both workers busy to the end of the corpus.
@@ -215,15 +223,20 @@ class LocalExecutor:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # Open (and on a fresh machine build) the gazetteer here, once,
-            # rather than in every worker at the same time.
+            # Build the gazetteer here, once, rather than in every worker.
             from gazetteer import ensure_store
 
             ensure_store(self.spec.gazetteer)
+            if "fork" in multiprocessing.get_all_start_methods():
+                # Load once here; forked workers inherit the loaded pipeline
+                # (the cache of _worker_pipeline) instead of each loading it.
+                _worker_pipeline(self.spec)
+                context, init = multiprocessing.get_context("fork"), _after_fork
+            else:  # pragma: no cover - not Linux
+                context, init = multiprocessing.get_context("spawn"), _worker_pipeline
             self._pool = ProcessPoolExecutor(
-                max_workers=self.processes,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_pipeline, initargs=(self.spec,))
+                max_workers=self.processes, mp_context=context,
+                initializer=init, initargs=(self.spec,))
             log.info("started %d worker processes", self.processes)
         return self._pool
 
@@ -253,5 +266,7 @@ def _result(future: Future[list[ArticleResult]]) -> list[ArticleResult]:
     try:
         return future.result()
     except BrokenProcessPool as err:
-        raise GeomapError("a worker process died (out of memory or killed); "
-                          "run again with fewer --processes") from err
+        raise GeomapError("a worker process died or could not start (out of "
+                          "memory, killed, or a script without an 'if __name__ "
+                          "== \"__main__\":' guard); run again with fewer "
+                          "--processes") from err

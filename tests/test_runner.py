@@ -97,7 +97,8 @@ def test_a_killed_worker_is_one_line_error(tmp_path):
         assert first.article.id == "0"
         for pid in list(ex._pool._processes):
             os.kill(pid, signal.SIGKILL)
-        with pytest.raises(geomap.GeomapError, match="a worker process died"):
+        with pytest.raises(geomap.GeomapError,
+                           match="a worker process died or could not start"):
             run(arts, ex)
 
 
