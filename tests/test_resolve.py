@@ -1,4 +1,4 @@
-"""Resolution with the real model and gazetteer, on sentences written for these tests."""
+"""Resolution with the real model and gazetteer, on sentences written for the tests."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def test_bare_paris_is_the_french_capital(geomap_pipeline):
 
 def test_ap_abbreviation_qualifies_a_town(geomap_pipeline):
     m = _places(geomap_pipeline,
-                "Firefighters were called to a barn in Gainesville, Ga., late on Friday.")
+                "Firefighters were called to a barn in Gainesville, Ga., late "
+                "on Friday.")
     assert (m["Gainesville"].place.country_code,
             m["Gainesville"].place.admin1) == ("US", "Georgia")
 
@@ -59,7 +60,8 @@ def test_coordinated_regions_resolve_to_admin1(geomap_pipeline):
 
 def test_bare_name_of_a_region_and_its_capital_is_the_city(geomap_pipeline):
     m = _places(geomap_pipeline, "Rockets hit a school in Kharkiv on Monday morning.")
-    assert (m["Kharkiv"].place.feature, m["Kharkiv"].place.country_code) == ("city", "UA")
+    place = m["Kharkiv"].place
+    assert (place.feature, place.country_code) == ("city", "UA")
 
 
 def test_county_names_resolve_to_the_county(geomap_pipeline):

@@ -24,16 +24,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geomap.evaluate import (  # noqa: E402
+from geomap.evaluate import (
     _incident_gold,
     incident_metrics,
     parse_for_training,
 )
-from geomap.fitting import save_weights  # noqa: E402
-from geomap.incidents.extract import extract_incidents  # noqa: E402
-from geomap.incidents.features import FIGURE_FEATURES, PLACE_FEATURES  # noqa: E402
-from geomap.incidents.training import cross_validate, examples, fit  # noqa: E402
-from geomap.pipeline import Pipeline  # noqa: E402
+from geomap.fitting import save_weights
+from geomap.incidents.extract import extract_incidents
+from geomap.incidents.features import FIGURE_FEATURES, PLACE_FEATURES
+from geomap.incidents.training import examples, fit
+from geomap.pipeline import Pipeline
 
 HERE = Path(__file__).resolve().parents[1] / "geomap" / "incidents"
 
@@ -63,7 +63,7 @@ def main() -> None:
                 doc, art, ments = parsed[i]
                 preds[art.id].extend(extract_incidents(doc, art, ments, weights=w)[0])
         out = {}
-        for n, (path, ps) in enumerate(gold):
+        for path, ps in gold:
             out[path.name] = incident_metrics([d for d, _ in ps], preds)
         allm = incident_metrics([d for _, d, _ in pairs], preds)
         return out, allm
@@ -81,7 +81,8 @@ def main() -> None:
         for name, m in per.items():
             print(f"  {name:<28} P {m['precision']:.3f} R {m['recall']:.3f} "
                   f"F1 {m['f1']:.3f} killed {m['killed_exact']:.3f} "
-                  f"wounded {m['wounded_exact']:.3f} ({m['gold']} gold, {m['predicted']} pred)")
+                  f"wounded {m['wounded_exact']:.3f} "
+                  f"({m['gold']} gold, {m['predicted']} pred)")
         print(f"  {'pooled':<28} F1 {allm['f1']:.3f} killed {allm['killed_exact']:.3f}")
 
     per, allm = kfold()
@@ -91,7 +92,8 @@ def main() -> None:
         def train_other(test):
             f = pairs[test[0]][0]
             return [i for i, (n, _, _) in enumerate(pairs) if n != f]
-        tests = [[i for i, (n, _, _) in enumerate(pairs) if n == f] for f in range(len(gold))]
+        tests = [[i for i, (n, _, _) in enumerate(pairs) if n == f]
+                 for f in range(len(gold))]
         per, allm = evaluate(train_other, tests)
         show("cross-corpus (each file predicted by the others):", per, allm)
     w = fit(labelled, **l2)

@@ -26,8 +26,8 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geomap.geo import haversine_km  # noqa: E402
-from geomap.resolve import (  # noqa: E402
+from geomap.geo import haversine_km
+from geomap.resolve import (
     FEATURES,
     PRIOR_FEATURES,
     candidate_features,
@@ -119,7 +119,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=None, help="DocBin cache dir")
     ap.add_argument("--l2", type=float, default=0.001)
     ap.add_argument("--write", action="store_true", help="write resolve_weights.json")
-    ap.add_argument("--ablate", action="store_true", help="accuracy without each feature")
+    ap.add_argument("--ablate", action="store_true",
+                    help="accuracy without each feature")
     args = ap.parse_args()
 
     from gazetteer import open_gazetteer

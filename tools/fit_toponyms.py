@@ -245,7 +245,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write toponym_weights.json")
     args = ap.parse_args()
 
-    from geomap.gazetteer_access import open_gazetteer
+    from gazetteer import open_gazetteer
     from geomap.nlp import DEFAULT_MODEL, load_nlp
 
     model = args.model or DEFAULT_MODEL

@@ -140,7 +140,8 @@ def assemble(drafts: Sequence[Draft], article: Article, article_type: str | None
             continue  # "dozens killed across the country": too vague to map
         killed = current_figure([f for f in figs if f.kind == "killed"])
         wounded = current_figure([f for f in figs if f.kind == "wounded"])
-        first = min((x for x in g if x.figures), default=g[0], key=lambda x: x.sent_index)
+        first = min((x for x in g if x.figures), default=g[0],
+                    key=lambda x: x.sent_index)
         place = _best(g).place.mention
         out.append(Incident(
             article_id=article.id,

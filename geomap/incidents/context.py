@@ -13,7 +13,11 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from geomap.dates import find_date_expressions, is_reporting_context, resolve_relative_date
+from geomap.dates import (
+    find_date_expressions,
+    is_reporting_context,
+    resolve_relative_date,
+)
 from geomap.models import Article, Mention
 
 __all__ = ["ArticleContext", "Candidate", "DateMark", "article_context", "span_root"]
@@ -112,14 +116,16 @@ def _dates(sent: Span, article_date: dt.date | None) -> tuple[DateMark, ...]:
         resolved = resolve_relative_date(expr.text, article_date)
         if resolved is None:
             continue
-        root = span_root(sent.doc, sent.start_char + expr.start, sent.start_char + expr.end)
+        root = span_root(sent.doc, sent.start_char + expr.start,
+                         sent.start_char + expr.end)
         if root is not None:
             out.append(DateMark(root, resolved))
     return tuple(out)
 
 
-def article_context(doc: Doc, article: Article, mentions: Sequence[Mention]) -> ArticleContext:
-    """Index an article's sentences, paragraphs, dateline, candidate places and dates."""
+def article_context(doc: Doc, article: Article,
+                    mentions: Sequence[Mention]) -> ArticleContext:
+    """Index an article's sentences, paragraphs, dateline, places and dates."""
     sents = tuple(doc.sents)
     starts = _paragraph_starts(doc.text)
     para: list[int] = []

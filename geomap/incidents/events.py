@@ -66,8 +66,8 @@ def event_type_in(span: Span) -> str | None:
     doc = span.doc
     if EVENT_TYPES_KEY not in doc.spans:
         return event_type_of(span.text)
-    found = [(s.start, _RANK.get(s.label_, 99), s.label_) for s in doc.spans[EVENT_TYPES_KEY]
-             if span.start <= s.start < span.end]
+    found = [(s.start, _RANK.get(s.label_, 99), s.label_)
+             for s in doc.spans[EVENT_TYPES_KEY] if span.start <= s.start < span.end]
     return min(found)[2] if found else None
 
 

@@ -47,7 +47,7 @@ _PERIOD = FIGURE_FEATURES.index("period_in_sentence")
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """The two fitted weight tables: is-incident (``figure``) and location (``place``)."""
+    """The two fitted weight tables: is-incident (``figure``), location (``place``)."""
 
     figure: Mapping[str, float]
     place: Mapping[str, float]
@@ -101,7 +101,8 @@ def _date_of(ctx: ArticleContext, anchor: Token, triggers: Sequence[Token]
     marks = ctx.dates[si]
     if marks:
         def owner(tok: Token) -> int:
-            return min(triggers, key=lambda t: (tree_distance(tok, t), abs(tok.i - t.i))).i
+            return min(triggers,
+                       key=lambda t: (tree_distance(tok, t), abs(tok.i - t.i))).i
         own = [m for m in marks if owner(m.root) == anchor.i
                or tree_distance(m.root, anchor) <= 2]
         # the date nearest the figure in the parse ("..., May 23, the day after
@@ -149,7 +150,8 @@ def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention],
             if r.figure is not None and r.features[_PERIOD]:
                 killed = r.figure.value if r.figure.kind == "killed" else None
                 wounded = r.figure.value if r.figure.kind == "wounded" else None
-                tolls.append(Toll(article.id, killed, wounded, r.figure.sent.text.strip()))
+                tolls.append(Toll(article.id, killed, wounded,
+                                  r.figure.sent.text.strip()))
             continue
         place, _ = choose_place(ctx, r.anchor, w.place, list(r.candidates))
         if place is None:

@@ -38,6 +38,7 @@ _LOC_PREPS = load("locatives", "preposition")
 _MOVEMENT = load("non_event_places", "preposition")
 _NON_EVENT_VERBS = load("non_event_places", "verb")
 _INSTITUTIONS = load("non_event_places", "noun")
+_NON_EVENT_HEADS = _NON_EVENT_VERBS | _INSTITUTIONS
 # single-word nearness prepositions; phrases ("north of", "km from") are read
 # from the word the preposition hangs on (_DIRECTIONS)
 _NEAR = frozenset(t for t in load("nearness") if " " not in t) | {"off", "beyond"}
@@ -53,6 +54,7 @@ _MEMORY = load("historical_markers", "memory")
 _VENUES = load("historical_markers", "venue")
 _DIRECTIONS = load("directions")
 _QUOTES = frozenset('"\u201c\u201d')
+_MODALS = frozenset({"could", "would", "might", "may", "will", "can"})
 _NEGATORS = frozenset({"no", "nobody", "none", "no-one", "neither", "nor"})
 _CASUALTY_WORDS = load("casualty_triggers") | {"casualty", "victim"}
 _KIND_FEATURES = ("city", "admin2", "admin1", "country", "region", "natural")
@@ -91,7 +93,7 @@ FIGURE_FEATURES: tuple[str, ...] = (
     "old_year_near",       # an earlier year or old date within four dependency steps
     "restates_old",        # the same figure stands elsewhere beside an old date or year
     "present_perfect",     # "have been killed": a running toll more than an event
-    "no_casualties",       # "no one was hurt", "no casualties" here or in the next sentence
+    "no_casualties",       # "no one was hurt" here or in the next sentence
 )
 
 PLACE_FEATURES: tuple[str, ...] = (
@@ -123,8 +125,8 @@ PLACE_FEATURES: tuple[str, ...] = (
     "coarser_than_any",     # another candidate of this figure lies inside it
     "nearest_in_sentence",  # the sentence's place nearest the figure in the parse
     "in_clause",            # inside the figure's own clause (the trigger's subtree)
-    "describes_place",      # a sea or a region naming another place ("the Black Sea port")
-    "named_building",       # a saint's or person's name on a building ("St. Mary's Church")
+    "describes_place",      # a sea or region naming a town ("the Black Sea port")
+    "named_building",       # a saint's name on a building ("St. Mary's Church")
 )
 
 
@@ -169,7 +171,7 @@ def _relation(root: Token) -> dict[str, float]:
     tok = _climb(root)
     out = {"locative": 0.0, "reference_point": 0.0, "movement": 0.0, "institution": 0.0,
            "place_noun_head": 0.0, "person_origin": 0.0, "street_name": 0.0}
-    if any(c.lemma_.lower() in _INSTITUTIONS for c in [root.head] if root.dep_ == "compound"):
+    if root.dep_ == "compound" and root.head.lemma_.lower() in _INSTITUTIONS:
         out["institution"] = 1.0
     nxt = root.doc[root.i + 1] if root.i + 1 < len(root.doc) else None
     if nxt is not None and nxt.lower_.rstrip(".") in _STREET_NOUNS and nxt.is_title:
@@ -181,7 +183,7 @@ def _relation(root: Token) -> dict[str, float]:
         if p in ("of", "from") and (gov.ent_type_ == "PERSON"
                                     or gov.lemma_.lower() in _PERSON_NOUNS):
             out["person_origin"] = 1.0
-        if gov.lemma_.lower() in _NON_EVENT_VERBS or gov.lemma_.lower() in _INSTITUTIONS:
+        if gov.lemma_.lower() in _NON_EVENT_HEADS:
             out["institution"] = 1.0
         if p in _NEAR or (p in ("of", "from", "to") and gov.lower_ in _DIRECTIONS):
             out["reference_point"] = 1.0
@@ -251,7 +253,8 @@ def place_features(ctx: ArticleContext, anchor: Token, cands: Sequence[Candidate
         kind = place.feature if place.feature in _KIND_FEATURES else "city"
         f[col[f"kind_{kind}"]] = 1
         f[col["mentions_in_article"]] = min(counts.get(place.geonameid, 1), 5) / 5
-        f[col["first_place"]] = float(first is not None and c.mention.start == first.mention.start)
+        f[col["first_place"]] = float(
+            first is not None and c.mention.start == first.mention.start)
         f[col["before_trigger"]] = float(c.root.i < anchor.i)
         f[col["log_population"]] = math.log10((place.population or 0) + 1) / 7
         f[col["coarser_than_other"]] = float(any(
@@ -318,7 +321,8 @@ def _in_quote(sent: Span, tok: Token) -> bool:
 
 
 def _years(sent: Span) -> list[int]:
-    return [int(t.text) for t in sent if t.shape_ == "dddd" and 1900 <= int(t.text) <= 2100]
+    return [int(t.text) for t in sent
+            if t.shape_ == "dddd" and 1900 <= int(t.text) <= 2100]
 
 
 def _in_comparison(period: Span) -> bool:
@@ -376,7 +380,7 @@ def _governed_by(anchor: Token, lemmas: frozenset[str],
 
 
 def _says_no_casualties(sent: Span) -> bool:
-    """Whether a sentence says nobody was hurt ("no one was injured", "no casualties")."""
+    """Whether a sentence says nobody was hurt ("no one was injured")."""
     for tok in sent:
         if tok.lemma_.lower() in _CASUALTY_WORDS:
             near = [tok, *tok.children, *(c for k in tok.children for c in k.children)]
@@ -414,8 +418,8 @@ def figure_features(ctx: ArticleContext, anchor: Token, figure: Figure | None,
         f[col["period_in_sentence"]] = 1
         f[col["since_in_sentence"]] = float(any(p.label_ == "since" for p in periods))
         # does a period phrase hang nearer this trigger than any other figure's?
-        owners = [t for t in sent if t.i == anchor.i or t.lemma_ in ("kill", "die", "wound",
-                                                                      "injure", "toll")]
+        owners = [t for t in sent if t.i == anchor.i
+                  or t.lemma_ in ("kill", "die", "wound", "injure", "toll")]
         linked = {o.i for o in owners if o.i == anchor.i or _coordinated(o, anchor)}
         for p in periods:
             # the nearest figure, and the figures coordinated with it ("9,000
@@ -470,7 +474,7 @@ def figure_features(ctx: ArticleContext, anchor: Token, figure: Figure | None,
         c.mention.place.feature in ("country", "continent") for c in here))
     aux = {c.lower_ for c in anchor.children if c.dep_ in ("aux", "auxpass")}
     f[col["past_perfect"]] = float("had" in aux)
-    f[col["modal"]] = float(bool(aux & {"could", "would", "might", "may", "will", "can"}))
+    f[col["modal"]] = float(bool(aux & _MODALS))
     f[col["present_perfect"]] = float(bool(aux & {"has", "have", "'ve"}))
     f[col["no_casualties"]] = float(any(
         _says_no_casualties(ctx.sents[j]) for j in (si, si + 1) if j < len(ctx.sents)

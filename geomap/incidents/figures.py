@@ -77,14 +77,16 @@ class Figure:
 def _in_phrase(tok: Token) -> bool:
     """Whether ``tok`` is part of a several-word entity ("3 a.m.", "May 5")."""
     doc = tok.doc
-    return tok.ent_iob_ == "I" or (tok.i + 1 < len(doc) and doc[tok.i + 1].ent_iob_ == "I")
+    return tok.ent_iob_ == "I" or (
+        tok.i + 1 < len(doc) and doc[tok.i + 1].ent_iob_ == "I")
 
 
 def _is_number(tok: Token) -> bool:
     if tok.ent_type_ in ("DATE", "TIME") and (tok.shape_ == "dddd" or _in_phrase(tok)):
         return False  # "the 1998 bombing", "at 3 a.m.": not a count of people
-    return tok.like_num or (tok.pos_ == "NUM" and tok.ent_type_ in ("CARDINAL", "QUANTITY")
-                            ) or tok.lower_ in _VAGUE_NOUNS
+    return tok.like_num or (
+        tok.pos_ == "NUM" and tok.ent_type_ in ("CARDINAL", "QUANTITY")
+    ) or tok.lower_ in _VAGUE_NOUNS
 
 
 def _in_power(tok: Token) -> bool:
@@ -122,16 +124,17 @@ def _count_single(noun: Token) -> tuple[Count | None, Token | None]:
     if _is_number(noun):
         return _count_number(noun), noun
     nummods = [c for c in noun.children if _is_number(c) and (
-        c.dep_ == "nummod" or c.dep_ == "compound" and c.i < noun.i)]
+        c.dep_ == "nummod" or (c.dep_ == "compound" and c.i < noun.i))]
     if nummods:
         return _count_number(nummods[0]), nummods[0]
     head = noun.head
     if noun.dep_ == "pobj" and head.lower_ == "of" and _is_number(head.head):
         return _count_number(head.head), head.head  # "hundreds of residents"
-    dets = {c.lower_ for c in noun.children if c.dep_ in ("det", "poss", "amod", "predet")}
+    dets = {c.lower_ for c in noun.children
+            if c.dep_ in ("det", "poss", "amod", "predet")}
     if noun.lower_ in _NEGATORS or dets & _NEGATORS:
         return None, None
-    if noun.lower_ in ("couple", "pair") and dets & {"a", "the"} or "both" in dets:
+    if (noun.lower_ in ("couple", "pair") and dets & {"a", "the"}) or "both" in dets:
         return Count(2, "exact"), None  # "a couple were killed", "both men died"
     if noun.dep_ not in _VICTIM_DEPS:
         return None, None  # "this month", "the toll": not a person
@@ -175,8 +178,8 @@ def _negated(tok: Token) -> bool:
 def _fatal(trigger: Token) -> bool:
     """Whether the harm was fatal ("fatally shot", "mortally wounded", "was hit
     by a car and killed")."""
-    return any(c.dep_ == "advmod" and c.lower_ in _FATAL
-               or c.dep_ == "conj" and c.lemma_.lower() in _KILL_WORDS
+    return any((c.dep_ == "advmod" and c.lower_ in _FATAL)
+               or (c.dep_ == "conj" and c.lemma_.lower() in _KILL_WORDS)
                for c in trigger.children)
 
 
@@ -224,14 +227,15 @@ def read_figures(doc: Doc) -> list[Figure]:
             continue
         label = span.label_
         kind = _toll_kind(trigger) if label == "toll" else label
-        if kind is None or kind == "wounded" and _fatal(trigger):
+        if kind is None or (kind == "wounded" and _fatal(trigger)):
             continue  # "mortally wounded" counts the dead (pattern fatal-harm)
         count, number = _count_of(victim)
         if count is None or count.value == 0:
             continue
         if number is None and (span.kb_id_ in _NUMERIC or victim.i == trigger.i):
             continue  # a toll needs its number; "the toll" itself counts nobody
-        if number is None and trigger.dep_ in ("acl", "amod") and trigger.head.i == victim.i:
+        if number is None and trigger.dep_ in ("acl", "amod") \
+                and trigger.head.i == victim.i:
             continue  # "an injured man": a description, not a count
         key = (kind, number.i if number is not None else -victim.i - 1)
         if key in seen:

@@ -38,13 +38,14 @@ def candidates_for(ctx: ArticleContext, anchor: Token) -> list[Candidate]:
             out.append(c)
         elif c.paragraph == para and si - LOOKBACK <= c.sent_index < si:
             out.append(c)
-        elif c.sent_index <= 1 or c.sent_index == si + 1 and c.paragraph == para:
+        elif c.sent_index <= 1 or (c.sent_index == si + 1 and c.paragraph == para):
             out.append(c)
     return out
 
 
 def choose_place(ctx: ArticleContext, anchor: Token, weights: Mapping[str, float],
-                 cands: list[Candidate] | None = None) -> tuple[Candidate | None, float]:
+                 cands: list[Candidate] | None = None
+                 ) -> tuple[Candidate | None, float]:
     """The best-scoring candidate location and its softmax probability.
 
     RETURNS: ``(candidate, p)``, or ``(None, 0.0)`` when there is no candidate.

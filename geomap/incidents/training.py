@@ -77,7 +77,8 @@ def label(rows: Sequence[Decision], golds: Sequence[dict[str, Any]]) -> Example:
                                     for g in match) for c in d.candidates])
             if correct.any():
                 groups.append((d.place_matrix, correct))
-    X = np.array([d.features for d in rows]) if rows else np.zeros((0, len(FIGURE_FEATURES)))
+    X = (np.array([d.features for d in rows]) if rows
+         else np.zeros((0, len(FIGURE_FEATURES))))
     return Example("", X, np.array(ys), tuple(groups))
 
 
@@ -97,7 +98,8 @@ def fit(train: Sequence[Example], *, l2_figure: float = 1.0, l2_place: float = 3
     """Fit both weight tables on labelled examples; ``drop`` ablates features."""
     rows = [e.figure_X for e in train if len(e.figure_y)]
     X = np.vstack(rows) if rows else np.zeros((0, len(FIGURE_FEATURES)))
-    y = np.concatenate([e.figure_y for e in train if len(e.figure_y)]) if rows else np.zeros(0)
+    y = (np.concatenate([e.figure_y for e in train if len(e.figure_y)]) if rows
+         else np.zeros(0))
     fixed_fig = {**FIXED_FIGURE, **{n: 0.0 for n in drop if n in FIGURE_FEATURES}}
     fixed_place = {n: 0.0 for n in drop if n in PLACE_FEATURES}
     figure = fit_logistic(X, y, FIGURE_FEATURES, l2=l2_figure, fixed=fixed_fig)
@@ -108,7 +110,8 @@ def fit(train: Sequence[Example], *, l2_figure: float = 1.0, l2_place: float = 3
 
 
 def cross_validate(n: int, k: int, fit_fold: Callable[[list[int]], Weights],
-                   predict: Callable[[list[int], Weights], None], *, seed: int = 0) -> None:
+                   predict: Callable[[list[int], Weights], None], *,
+                   seed: int = 0) -> None:
     """Run k-fold CV by article: fit on the other folds, predict the held-out one."""
     parts = folds(n, k, seed=seed)
     for j, test in enumerate(parts):

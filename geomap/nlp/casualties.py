@@ -65,8 +65,9 @@ def _expand(value: Any) -> Any:
 
 
 def load_patterns(name: str) -> list[dict[str, Any]]:
-    """The records of the pattern file ``lexicon/<name>.jsonl``, lexicon references expanded."""
-    text = files("geomap.nlp.lexicon").joinpath(f"{name}.jsonl").read_text(encoding="utf-8")
+    """The records of ``lexicon/<name>.jsonl``, lexicon references expanded."""
+    path = files("geomap.nlp.lexicon").joinpath(f"{name}.jsonl")
+    text = path.read_text(encoding="utf-8")
     return [_expand(json.loads(line)) for line in text.splitlines()
             if line.strip() and not line.lstrip().startswith("//")]
 
@@ -114,7 +115,8 @@ class CasualtyMatcher:
             victim, trigger = names["victim"], names["trigger"]
             label = self.labels[key]
             if label == "same":
-                label = "killed" if doc[trigger].lower_ in self.kill_states else "wounded"
+                label = ("killed" if doc[trigger].lower_ in self.kill_states
+                         else "wounded")
             found.setdefault((victim, trigger, label), key)
         ordered = sorted(found.items(), key=lambda kv: (kv[0][0], kv[0][1]))
         doc.spans[CASUALTIES] = [Span(doc, v, v + 1, label=lab, kb_id=pid)
@@ -150,10 +152,10 @@ class CasualtyMatcher:
 
     # serialisation, as spaCy's rulers do: the patterns are package data, so
     # there is nothing to write; kept for the component protocol.
-    def to_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> None:  # noqa: ARG002
+    def to_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> None:
         """Nothing to save: the patterns ship with the package."""
 
-    def from_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> CasualtyMatcher:  # noqa: ARG002
+    def from_disk(self, path: Any, *, exclude: Iterable[str] = ()) -> CasualtyMatcher:
         """Nothing to load: the patterns ship with the package. RETURNS: self."""
         return self
 
