@@ -145,11 +145,17 @@ def is_region_word(word: str) -> bool:
     return word.lower() in REGION_WORDS
 
 
+#: Source of a non-candidate: the unknown rest of a place span whose known
+#: parts were taken ("North" in "North Texas"); it only keeps gazetteer
+#: n-grams off those tokens and is never a place itself.
+REMAINDER = "remainder"
+
+
 @dataclass(frozen=True, slots=True)
 class _Cand:
     start: int
     end: int
-    source: str  # "ner" | "head" | "maybe" | "gaz"
+    source: str  # "ner" | "head" | "maybe" | "gaz" | REMAINDER
 
 
 def _capitalised(tok: Token) -> bool:
@@ -203,7 +209,7 @@ class ToponymRecogniser:
                     cands.extend(_Cand(a, b, "ner") for a, b in parts)
                     # the rest of the span ("North") is no place of its own
                     inside = {k for a, b in parts for k in range(a, b)}
-                    cands.extend(_Cand(k, k + 1, "block")
+                    cands.extend(_Cand(k, k + 1, REMAINDER)
                                  for k in range(start, ent.end) if k not in inside)
                     continue
             if ent.label_ in NER_PLACE:
@@ -395,14 +401,14 @@ class ToponymRecogniser:
                         if ent.label_ == "PERSON" and len(ent) > 1 for t in ent
                         if _capitalised(t)}
         # NER place spans first, then longer gazetteer n-grams, then the rest.
-        order = {"block": 0, "ner": 0, "head": 0, "gaz": 1, "maybe": 2}
+        order = {REMAINDER: 0, "ner": 0, "head": 0, "gaz": 1, "maybe": 2}
         cands = sorted(self._candidates(doc),
                        key=lambda c: (order[c.source], -(c.end - c.start), c.start))
         left: list[_Cand] = []
         for cand in cands:
             if any(taken[cand.start:cand.end]):
                 continue
-            if cand.source == "block":
+            if cand.source == REMAINDER:
                 taken[cand.start] = True
                 continue
             span = doc[cand.start:cand.end]

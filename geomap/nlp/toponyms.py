@@ -38,6 +38,7 @@ from geomap.recognise import (
     GENERIC_MODIFIERS,
     LOCAL_NOUNS,
     LOCATIVE,
+    REMAINDER,
     SPANS_KEY,
     ToponymRecogniser,
     _Cand,
@@ -198,10 +199,10 @@ def candidate_table(rec: ToponymRecogniser, doc: Doc) -> list[Candidate]:
     generated = rec._candidates(doc)
     # the rest of a place span whose known parts were taken ("North" in
     # "North Texas") is no place of its own
-    blocked = {c.start for c in generated if c.source == "block"}
+    blocked = {c.start for c in generated if c.source == REMAINDER}
     # a people's name is a demonym candidate whatever else proposed it
     raw = _demonym_spans(doc, rec.is_demonym)
-    raw += [c for c in generated if c.source != "block"]
+    raw += [c for c in generated if c.source != REMAINDER]
     forms = Counter(doc[c.start:c.end].text for c in raw)
     seen: set[tuple[int, int]] = set()
     cands: list[Candidate] = []
