@@ -601,3 +601,17 @@ def test_eval_default_data_is_looked_up_beside_the_repository(tmp_path):
 ])
 def test_install_hint_follows_the_installation(direct_url, cwd, hint):
     assert install_hint("dask", direct_url=direct_url, cwd=cwd) == hint
+
+
+@pytest.mark.parametrize(("model", "hint"), [
+    ("no_such_model", "pip install no_such_model\n"),
+    ("another_missing_pipeline", "pip install another_missing_pipeline\n"),
+    ("spacy_md_missing_too", "pip install spacy_md_missing_too\n"),
+])
+def test_a_model_that_is_not_installed_is_one_line(tmp_path, model, hint):
+    f = tmp_path / "a.txt"
+    f.write_text("Shelling killed two people in a town on Sunday.", encoding="utf-8")
+    code, out, err = run("extract", str(f), "--model", model)
+    assert (code, out) == (1, "")
+    assert err == (f"geomap: error: spaCy model '{model}' is not installed; "
+                   f"run: {hint}")

