@@ -320,9 +320,9 @@ def _in_quote(sent: Span, tok: Token) -> bool:
     return sum(ch in _QUOTES for ch in before) % 2 == 1
 
 
-def _years(sent: Span) -> list[int]:
-    return [int(t.text) for t in sent
-            if t.shape_ == "dddd" and 1900 <= int(t.text) <= 2100]
+def _years(sent: Span) -> list[Token]:
+    """The tokens of a sentence that write a year (1900-2100)."""
+    return [t for t in sent if t.shape_ == "dddd" and 1900 <= int(t.text) <= 2100]
 
 
 def _in_comparison(period: Span) -> bool:
@@ -394,7 +394,7 @@ def _old_year_near(ctx: ArticleContext, si: int, anchor: Token) -> bool:
     if adate is None:
         return False
     sent = ctx.sents[si]
-    olds = [t for t in sent if t.shape_ == "dddd" and 1900 <= int(t.text) < adate.year]
+    olds = [t for t in _years(sent) if int(t.text) < adate.year]
     olds += [m.root for m in ctx.dates[si] if (adate - m.date).days > 30]
     return any(tree_distance(t, anchor) <= 4 for t in olds)
 
@@ -441,7 +441,8 @@ def figure_features(ctx: ArticleContext, anchor: Token, figure: Figure | None,
     f[col["speech_in_sentence"]] = float(bool(lemmas & _SPEECH))
     adate = ctx.article.date
     if adate is not None:
-        f[col["earlier_year"]] = float(any(y < adate.year for y in _years(sent)))
+        f[col["earlier_year"]] = float(any(int(t.text) < adate.year
+                                           for t in _years(sent)))
         for mark in ctx.dates[si]:
             age = (adate - mark.date).days
             if age > 30:
