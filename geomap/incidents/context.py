@@ -51,6 +51,7 @@ class ArticleContext:
 
     doc: Doc
     article: Article
+    text: str                               # doc.text (joined once)
     sents: tuple[Span, ...]
     paragraph_of: tuple[int, ...]           # per sentence
     dateline_end: int                       # character offset, 0 without dateline
@@ -127,15 +128,16 @@ def article_context(doc: Doc, article: Article,
                     mentions: Sequence[Mention]) -> ArticleContext:
     """Index an article's sentences, paragraphs, dateline, places and dates."""
     sents = tuple(doc.sents)
-    starts = _paragraph_starts(doc.text)
+    text = doc.text
+    starts = _paragraph_starts(text)
     para: list[int] = []
     k = 0
     for s in sents:
         while k + 1 < len(starts) and starts[k + 1] <= s.start_char:
             k += 1
         para.append(k)
-    dateline_end = _dateline_end(doc.text)
-    ctx = ArticleContext(doc, article, sents, tuple(para), dateline_end, (),
+    dateline_end = _dateline_end(text)
+    ctx = ArticleContext(doc, article, text, sents, tuple(para), dateline_end, (),
                          tuple(_dates(s, article.date) for s in sents))
     cands = []
     for m in mentions:
@@ -146,5 +148,5 @@ def article_context(doc: Doc, article: Article,
             continue
         si = ctx.sent_index(root)
         cands.append(Candidate(m, root, si, para[si], m.start < dateline_end))
-    return ArticleContext(doc, article, sents, tuple(para), dateline_end, tuple(cands),
-                          ctx.dates)
+    return ArticleContext(doc, article, text, sents, tuple(para), dateline_end,
+                          tuple(cands), ctx.dates)

@@ -161,5 +161,5 @@ def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention],
         sent = ctx.sents[si]
         drafts.append(Draft(si, sent.text.strip(), place, date, event_type_in(sent),
                             [r.figure] if r.figure is not None else [], own))
-    body = doc.text[ctx.dateline_end:]
+    body = ctx.text[ctx.dateline_end:]
     return assemble(drafts, article, event_type_of(body)), tolls

@@ -315,8 +315,7 @@ def main_place(ctx: ArticleContext) -> Candidate | None:
 
 
 def _in_quote(sent: Span, tok: Token) -> bool:
-    text = sent.doc.text
-    before = text[sent.start_char: tok.idx]
+    before = sent.text[: tok.idx - sent.start_char]
     return sum(ch in _QUOTES for ch in before) % 2 == 1
 
 

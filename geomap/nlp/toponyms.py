@@ -123,7 +123,10 @@ def _demonym_spans(doc: Doc, is_demonym) -> list[_Cand]:
 
 
 def _features(rec: ToponymRecogniser, doc: Doc, cand: _Cand,
-              person_words: set[str], meton, recurs: bool = False) -> np.ndarray:
+              person_words: set[str], meton, recurs: bool = False,
+              entities: Sequence[tuple[int, int]] = ()) -> np.ndarray:
+    """The recogniser's features of one candidate (``entities``: the doc's
+    entity bounds, read once per doc)."""
     span = doc[cand.start:cand.end]
     x = np.zeros(len(FEATURES))
     src = {"ner": "src_ner", "gaz": "src_gaz", "maybe": "src_maybe",
@@ -181,8 +184,8 @@ def _features(rec: ToponymRecogniser, doc: Doc, cand: _Cand,
     x[_F["generic_word"]] = float(all(t.lower_ in GENERIC_MODIFIERS
                                       or t.lower_ in DIRECTION_WORDS for t in span))
     x[_F["inside_entity"]] = float(any(
-        e.start <= span.start and span.end <= e.end and len(e) > len(span)
-        for e in doc.ents))
+        start <= span.start and span.end <= end and end - start > len(span)
+        for start, end in entities))
     return x
 
 
@@ -204,6 +207,7 @@ def candidate_table(rec: ToponymRecogniser, doc: Doc) -> list[Candidate]:
     raw = _demonym_spans(doc, rec.is_demonym)
     raw += [c for c in generated if c.source != REMAINDER]
     forms = Counter(doc[c.start:c.end].text for c in raw)
+    entities = [(e.start, e.end) for e in doc.ents]
     seen: set[tuple[int, int]] = set()
     cands: list[Candidate] = []
     for c in raw:
@@ -220,7 +224,8 @@ def candidate_table(rec: ToponymRecogniser, doc: Doc) -> list[Candidate]:
         seen.add((c.start, c.end))
         cands.append(Candidate(doc[c.start:c.end], c.source,
                                _features(rec, doc, c, person_words, mention_role,
-                                         forms[doc[c.start:c.end].text] > 1)))
+                                         forms[doc[c.start:c.end].text] > 1,
+                                         entities)))
     return cands
 
 

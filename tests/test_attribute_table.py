@@ -1,0 +1,102 @@
+"""The attribute table gives the model's attribute ruler's annotation, rule for rule."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from spacy.tokens import Doc
+
+from geomap.nlp import DEFAULT_MODEL
+from geomap.nlp.attribute_table import AttributeTable, compile_rules, replace_ruler
+
+TEXTS = [
+    "Rockets struck a fuel depot outside the port town late on Friday, "
+    "the regional governor said, and two firefighters were hurt.",
+    "\"We're gonna rebuild,\" said the mayor, who hadn't slept. Y'all know it.\n\n"
+    "There were 14 people in the building; none of them was injured.",
+    "THE BRIDGE WAS DESTROYED.  Officials did not say what it had cost, "
+    "but it's thought that they'd known for weeks.",
+    "Let's go — it was I who called them, and it was you whom they called.",
+    "Gotta say: nothin' happened here, ol' friend; c'mon, 'nuff of this!",
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return spacy.load(DEFAULT_MODEL)
+
+
+def _annotation(doc: Doc) -> list[tuple]:
+    return [(t.pos_, str(t.morph), t.lemma_, t.tag_, t.dep_) for t in doc]
+
+
+def _both(model, text: str) -> tuple[Doc, Doc]:
+    """``text`` through the model's tagger and parser, then the ruler or the table."""
+    with model.select_pipes(disable=["attribute_ruler", "lemmatizer", "ner"]):
+        parsed = model(text)
+    ruler = model.get_pipe("attribute_ruler")
+    table = AttributeTable(model.vocab)
+    table.add_patterns(ruler.patterns)
+    a = ruler(Doc(model.vocab).from_bytes(parsed.to_bytes()))
+    b = table(Doc(model.vocab).from_bytes(parsed.to_bytes()))
+    return a, b
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_table_annotates_as_the_ruler(model, text):
+    ruler_doc, table_doc = _both(model, text)
+    assert _annotation(table_doc) == _annotation(ruler_doc)
+    assert any(t.pos_ for t in table_doc)  # the table did write
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["the", "it", "you", "gon", "na", "got", "ta", "'s", "let", "there", "is",
+     "was", "Did", "have", "had", "that", "which", "  ", "\n", ",", ".", "y'", "all",
+     "village", "burned", "Monday", "wo", "n't", "sha"]), min_size=1, max_size=25))
+def test_table_equals_ruler_on_any_word_sequence(model, words):
+    ruler_doc, table_doc = _both(model, " ".join(words))
+    assert _annotation(table_doc) == _annotation(ruler_doc)
+
+
+def test_later_rule_wins_and_index_picks_the_token():
+    nlp = spacy.blank("en")
+    table = AttributeTable(nlp.vocab)
+    table.add_patterns([
+        {"patterns": [[{"LOWER": "river"}]], "attrs": {"LEMMA": "first"}},
+        {"patterns": [[{"LOWER": {"IN": ["river", "lake"]}}]],
+         "attrs": {"LEMMA": "second"}},
+        {"patterns": [[{"LOWER": "the"}, {"LOWER": "lake"}]],
+         "attrs": {"LEMMA": "third"}, "index": -1},
+        {"patterns": [[{"LOWER": {"REGEX": "^bro+k$"}}]], "attrs": {"LEMMA": "brook"}},
+    ])
+    doc = table(nlp("a river by the lake and a brooook"))
+    assert [t.lemma_ for t in doc] == ["", "second", "", "", "third", "", "", "brook"]
+
+
+def test_a_rule_beyond_the_table_keeps_spacys_ruler(model):
+    assert compile_rules(model.vocab, [
+        {"patterns": [[{"LOWER": "a", "OP": "+"}]], "attrs": {"LEMMA": "x"}}]) is None
+    assert compile_rules(model.vocab, [
+        {"patterns": [[{"POS": "NOUN"}]], "attrs": {"LEMMA": "x"}}]) is None
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("attribute_ruler")
+    ruler.add([[{"LENGTH": {">": 3}}]], {"LEMMA": "long"})
+    assert replace_ruler(nlp) is False
+    assert type(nlp.get_pipe("attribute_ruler")).__name__ == "AttributeRuler"
+    ruler.add([[{"LOWER": "x"}]], {"LEMMA": "ex"})
+    nlp2 = spacy.blank("en")
+    nlp2.add_pipe("attribute_ruler").add([[{"LOWER": "x"}]], {"LEMMA": "ex"})
+    assert replace_ruler(nlp2) is True
+    assert isinstance(nlp2.get_pipe("attribute_ruler"), AttributeTable)
+    assert [t.lemma_ for t in nlp2("x y")] == ["ex", ""]
+
+
+def test_geomap_pipeline_uses_the_table_and_the_bare_model_its_ruler(geomap_pipeline):
+    from geomap.nlp import load_nlp
+
+    assert type(load_nlp(toponyms=False).get_pipe("attribute_ruler")).__name__ \
+        == "AttributeRuler"
+    assert isinstance(geomap_pipeline.nlp.get_pipe("attribute_ruler"), AttributeTable)
