@@ -32,7 +32,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
 
 __all__ = [
     "BIAS",
@@ -90,6 +89,8 @@ def fit_logistic(
         return ll + l2 * np.sum(v[:-1] ** 2), grad
 
     v0 = np.zeros(int(free.sum()) + 1)
+    from scipy.optimize import minimize  # fitting only: not on the run path
+
     res = minimize(loss, v0, jac=True, method="L-BFGS-B")
     w = base.copy()
     w[free] = res.x[:-1]
@@ -138,6 +139,8 @@ def fit_choice(
             grad += p @ X - (p[c] @ X[c]) / max(pc, 1e-12)
         total += l2 * np.sum((v - mean) ** 2)
         return total, grad[free] + 2 * l2 * (v - mean)
+
+    from scipy.optimize import minimize
 
     res = minimize(loss, mean.copy(), jac=True, method="L-BFGS-B")
     w = base.copy()

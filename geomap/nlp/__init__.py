@@ -14,6 +14,7 @@ import geomap.nlp.sentences
 import geomap.nlp.toponyms  # noqa: F401  (registers the "geomap_toponyms" factory)
 from geomap.errors import PROJECT_OF_MODULE, ModelMissingError
 from geomap.nlp.attribute_table import replace_ruler
+from geomap.nlp.lemma_table import replace_lemmatizer
 
 __all__ = ["DEFAULT_MODEL", "load_nlp"]
 
@@ -51,9 +52,10 @@ def load_nlp(
     # Long articles are split by the pipeline before parsing; this is a backstop.
     nlp.max_length = 2_000_000
     if toponyms:
-        # the model's tag-to-POS rules by look-up: the same annotation in a
-        # tenth of the time (see geomap.nlp.attribute_table)
+        # the model's tag-to-POS rules and lemmas by look-up: the same
+        # annotation in less time (geomap.nlp.attribute_table, .lemma_table)
         replace_ruler(nlp)
+        replace_lemmatizer(nlp)
         if "parser" in nlp.pipe_names:
             nlp.add_pipe("geomap_sentences", before="parser")
         nlp.add_pipe("geomap_casualties", last=True)

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
-from wordfreq import zipf_frequency
 
 from geomap.nlp.lexicon import load
 
@@ -52,6 +51,8 @@ def is_shouting(line: str) -> bool:
 
 def word_frequency(word: str) -> float:
     """Zipf frequency of a word in English (0 for an unknown word, 7+ for "the")."""
+    from wordfreq import zipf_frequency  # loaded only for upper-case copy
+
     return zipf_frequency(word, "en")
 
 

@@ -1,4 +1,4 @@
-"""The attribute table gives the model's attribute ruler's annotation, rule for rule."""
+"""Look-up tables give the annotation of the model's attribute ruler and lemmatizer."""
 
 from __future__ import annotations
 
@@ -100,3 +100,46 @@ def test_geomap_pipeline_uses_the_table_and_the_bare_model_its_ruler(geomap_pipe
     assert type(load_nlp(toponyms=False).get_pipe("attribute_ruler")).__name__ \
         == "AttributeRuler"
     assert isinstance(geomap_pipeline.nlp.get_pipe("attribute_ruler"), AttributeTable)
+
+
+# -- the lemma table -------------------------------------------------------------
+
+LEMMA_TEXTS = [
+    "The buildings were flattened and their owners have fled; lemmas differ.",
+    "She'd been running the clinics, which were shelled twice as heavily.",
+    "Officials said the geese, mice and oxen had gone. Were they counted?",
+]
+
+
+@pytest.mark.parametrize("text", LEMMA_TEXTS)
+def test_lemma_table_gives_the_lemmatizers_lemmas(model, text):
+    from geomap.nlp.lemma_table import LemmaTable
+
+    with model.select_pipes(disable=["lemmatizer", "ner"]):
+        parsed = model(text)
+    lemmatizer = model.get_pipe("lemmatizer")
+    plain = lemmatizer(Doc(model.vocab).from_bytes(parsed.to_bytes()))
+    table = LemmaTable(lemmatizer)
+    for _ in range(2):  # a cold and a warm table
+        doc = table(Doc(model.vocab).from_bytes(parsed.to_bytes()))
+        assert [t.lemma_ for t in doc] == [t.lemma_ for t in plain]
+    assert any(t.lemma_ != t.lower_ for t in plain)  # the text has real lemmas
+
+
+def test_lemma_table_keeps_a_lemma_already_set(model):
+    from geomap.nlp.lemma_table import LemmaTable
+
+    with model.select_pipes(disable=["lemmatizer", "ner"]):
+        doc = model("The towers were burning.")
+    doc[1].lemma_ = "kept"
+    LemmaTable(model.get_pipe("lemmatizer"))(doc)
+    assert [t.lemma_ for t in doc][1:4] == ["kept", "be", "burn"]
+
+
+def test_an_overwriting_lemmatizer_is_left_alone():
+    from geomap.nlp.lemma_table import replace_lemmatizer
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup", "overwrite": True})
+    assert replace_lemmatizer(nlp) is False
+    assert replace_lemmatizer(spacy.blank("en")) is False
