@@ -210,30 +210,33 @@ def main(argv: list[str] | None = None) -> None:
     from geomap.nlp import load_nlp
     from geomap.pipeline import Pipeline
 
+    load = os.getloadavg()
     articles = corpus(args.articles, args.unit)
     words = sum(len(a.text.split()) for a in articles)
     bare = load_nlp(toponyms=False)
     pipeline = Pipeline(batch_size=args.batch_size)
     pipeline.nlp  # noqa: B018  (load model + gazetteer outside the timing)
 
-    bare_t, full_t = [], []
+    bare_t, full_t, bare_cpu, full_cpu = [], [], [], []
     for _ in range(args.repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for _doc in bare.pipe((a.text for a in articles), batch_size=args.batch_size,
                               n_process=args.processes):
             pass
         bare_t.append(time.perf_counter() - t)
-        t = time.perf_counter()
+        bare_cpu.append(time.process_time() - c)
+        t, c = time.perf_counter(), time.process_time()
         n_inc = n_men = 0
         for res in pipeline.process_many(_stream(articles)):
             n_inc += len(res.incidents)
             n_men += len(res.mentions)
         full_t.append(time.perf_counter() - t)
+        full_cpu.append(time.process_time() - c)
 
     b, f = statistics.median(bare_t), statistics.median(full_t)
     print(f"corpus: {len(articles)} articles, {words} words "
           f"(batch {args.batch_size}, processes {args.processes}, "
-          f"median of {args.repeat})")
+          f"median of {args.repeat}, load average before {load[0]:.2f})")
     print(f"bare nlp.pipe : {len(articles) / b:8.1f} articles/s "
           f"{words / b:10.0f} words/s")
     print(f"full pipeline : {len(articles) / f:8.1f} articles/s "
@@ -241,6 +244,12 @@ def main(argv: list[str] | None = None) -> None:
           f"  ({n_men} mentions, {n_inc} incidents)")
     print(f"ratio full/bare throughput: {b / f:.3f}  "
           f"(geomap's added cost: {100 * (f - b) / f:.1f}% of pipeline time)")
+    if args.processes == 1:
+        # CPU seconds of this process: what each side computed, whatever else
+        # the machine was running (wall time on a shared machine is not)
+        bc, fc = statistics.median(bare_cpu), statistics.median(full_cpu)
+        print(f"ratio in CPU seconds: {bc / fc:.3f}  (bare {bc:.2f} s, full {fc:.2f} s;"
+              f" load average after {os.getloadavg()[0]:.2f})")
     print(f"peak RSS: {peak_rss_mb():.0f} MB")
     if args.scaling:
         _scaling(articles, args.batch_size)

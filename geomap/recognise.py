@@ -159,8 +159,39 @@ class _Cand:
 
 
 def _capitalised(tok: Token) -> bool:
-    text = tok.text
+    return _capitalised_text(tok.text)
+
+
+def _capitalised_text(text: str) -> bool:
     return bool(text) and text[0].isupper() and any(c.isalpha() for c in text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """A doc's token strings, read once: scans over every token use these
+    instead of making a ``Token`` object per look."""
+
+    texts: list[str]
+    spaces: list[str]
+    lower: list[str]
+    caps: list[bool]
+    ent_types: list[str]
+
+    @classmethod
+    def of(cls, doc: Doc) -> _Words:
+        texts, spaces, lower, ents = [], [], [], []
+        for t in doc:
+            texts.append(t.text)
+            spaces.append(t.whitespace_)
+            lower.append(t.lower_)
+            ents.append(t.ent_type_)
+        return cls(texts, spaces, lower, [_capitalised_text(x) for x in texts], ents)
+
+    def text(self, start: int, end: int) -> str:
+        """``doc[start:end].text``."""
+        parts = [w + s for w, s in zip(self.texts[start:end - 1],
+                                       self.spaces[start:end - 1], strict=True)]
+        return "".join(parts) + self.texts[end - 1]
 
 
 class ToponymRecogniser:
@@ -185,7 +216,7 @@ class ToponymRecogniser:
         self.known_population = known_population
 
     # -- candidate generation -------------------------------------------------
-    def _candidates(self, doc: Doc) -> list[_Cand]:
+    def _candidates(self, doc: Doc, words: _Words | None = None) -> list[_Cand]:
         cands: list[_Cand] = []
         for ent in doc.ents:
             start, end = ent.start, ent.end
@@ -216,19 +247,19 @@ class ToponymRecogniser:
                 cands.append(_Cand(start, end, "ner"))
             elif ent.label_ in NER_MAYBE and known:
                 cands.append(_Cand(start, end, "maybe"))
+        words = words if words is not None else _Words.of(doc)
         n = len(doc)
         i = 0
         while i < n:
-            tok = doc[i]
-            if not _capitalised(tok) or (tok.ent_type_ in NER_NEVER
-                                         and tok.ent_type_ != "EVENT"):
+            if not words.caps[i] or (words.ent_types[i] in NER_NEVER
+                                     and words.ent_types[i] != "EVENT"):
                 i += 1
                 continue
-            found = self._longest_name(doc, i)
-            if found and tok.lower_ == "the" and i + found < n:
+            found = self._longest_name(words, i)
+            if found and words.lower[i] == "the" and i + found < n:
                 # "The Ashby County Sheriff": the article is not part of the
                 # name unless the name is longer with it ("The Hague")
-                later = self._longest_name(doc, i + 1)
+                later = self._longest_name(words, i + 1)
                 if later >= found:
                     i += 1
                     continue
@@ -239,17 +270,16 @@ class ToponymRecogniser:
                 i += 1
         return cands
 
-    def _longest_name(self, doc: Doc, i: int) -> int:
+    def _longest_name(self, words: _Words, i: int) -> int:
         """Length of the longest capitalised gazetteer n-gram at token ``i``."""
-        for size in range(min(self.max_ngram, len(doc) - i), 0, -1):
-            last = doc[i + size - 1]
-            if not _capitalised(last):
+        caps, lower = words.caps, words.lower
+        for size in range(min(self.max_ngram, len(caps) - i), 0, -1):
+            if not caps[i + size - 1]:
                 continue
-            inner = doc[i:i + size]
-            if any(not _capitalised(t) and t.lower_ not in _CONNECTORS
-                   for t in inner):
+            if any(not caps[k] and lower[k] not in _CONNECTORS
+                   for k in range(i, i + size)):
                 continue
-            if self.contains(inner.text):
+            if self.contains(words.text(i, i + size)):
                 return size
         return 0
 

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from importlib.resources import files
 
 import numpy as np
+from spacy.attrs import ENT_TYPE, POS
+from spacy.parts_of_speech import ADJ
 from spacy.tokens import Doc, Span
 
 from gazetteer import Candidate, Gazetteer, Place, normalize
@@ -287,11 +289,13 @@ def candidate_features(
             s = g.features @ w
             best[g.key] = g.candidates[int(np.argmax(s))].place
     profile: Counter[str] = Counter(c.upper() for c in country_focus)
-    for tok in doc:
-        if tok.ent_type_ == "NORP" or tok.pos_ == "ADJ":
-            cc = gazetteer.country_of_demonym(tok.text)
-            if cc:
-                profile[cc] += 1
+    # a people's name: a NORP entity token or an adjective (read as columns)
+    kinds = doc.to_array([ENT_TYPE, POS])
+    for i in np.flatnonzero((kinds[:, 0] == doc.vocab.strings["NORP"])
+                            | (kinds[:, 1] == ADJ)).tolist():
+        cc = gazetteer.country_of_demonym(doc[i].text)
+        if cc:
+            profile[cc] += 1
     # A fuzzy match must agree with the document: its country is named (or
     # its people, or --country) elsewhere; else the form stays unresolved.
     for g in groups:

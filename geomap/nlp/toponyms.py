@@ -45,6 +45,7 @@ from geomap.recognise import (
     _capitalised,
     _region_context,
     _strong_context,
+    _Words,
 )
 
 __all__ = ["DOC_FEATURES", "FEATURES", "Candidate", "FittedToponymRecogniser",
@@ -116,10 +117,10 @@ def _natural_nouns() -> frozenset[str]:
     return load_lexicon("natural_nouns")
 
 
-def _demonym_spans(doc: Doc, is_demonym) -> list[_Cand]:
+def _demonym_spans(words: _Words, is_demonym) -> list[_Cand]:
     """Single capitalised tokens that name a country's people ("Syrian", "Russians")."""
-    return [_Cand(t.i, t.i + 1, "demonym") for t in doc
-            if _capitalised(t) and is_demonym(t.text)]
+    return [_Cand(i, i + 1, "demonym") for i, text in enumerate(words.texts)
+            if words.caps[i] and is_demonym(text)]
 
 
 def _features(rec: ToponymRecogniser, doc: Doc, cand: _Cand,
@@ -199,12 +200,13 @@ def candidate_table(rec: ToponymRecogniser, doc: Doc) -> list[Candidate]:
     person_words = {t.text for ent in doc.ents
                     if ent.label_ == "PERSON" and len(ent) > 1 for t in ent
                     if _capitalised(t)}
-    generated = rec._candidates(doc)
+    words = _Words.of(doc)
+    generated = rec._candidates(doc, words)
     # the rest of a place span whose known parts were taken ("North" in
     # "North Texas") is no place of its own
     blocked = {c.start for c in generated if c.source == REMAINDER}
     # a people's name is a demonym candidate whatever else proposed it
-    raw = _demonym_spans(doc, rec.is_demonym)
+    raw = _demonym_spans(words, rec.is_demonym)
     raw += [c for c in generated if c.source != REMAINDER]
     forms = Counter(doc[c.start:c.end].text for c in raw)
     entities = [(e.start, e.end) for e in doc.ents]
