@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from importlib.resources import files
 from typing import Any
 
+import numpy as np
+from spacy.attrs import LEMMA, LOWER
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -84,6 +86,9 @@ class CasualtyMatcher:
                               if r.get("kind") in _GATE_KINDS)
         # periods matter only where there is a figure or an event report
         self.period_gate = self.gate | load("event_nouns")
+        self._gate_keys, self._period_keys = (
+            np.array(sorted(nlp.vocab.strings.add(w) for w in words), dtype="uint64")
+            for words in (self.gate, self.period_gate))
         self.kill_states = frozenset(r["text"] for r in entries("casualty_triggers")
                                      if r.get("kind") == "kill_state")
         for row in load_patterns("casualty_patterns"):
@@ -125,7 +130,7 @@ class CasualtyMatcher:
                                for (_, t, lab), _ in ordered]
         periods = [Span(doc, sent.start + s, sent.start + e,
                         label=doc.vocab.strings[m].split("#")[0])
-                   for sent in doc.sents if self._gated(sent, self.period_gate)
+                   for sent in self._gated(doc, self._period_keys)
                    for m, s, e in self.periods(sent)]
         doc.spans[PERIODS] = periods
         doc.spans[EVENT_TYPES_KEY] = [Span(doc, s, e, label=m)
@@ -139,16 +144,18 @@ class CasualtyMatcher:
         article have none: matching only the others keeps the component cheap.
         """
         out = []
-        for sent in doc.sents:
-            if not self._gated(sent, self.gate):
-                continue
+        for sent in self._gated(doc, self._gate_keys):
             for match_id, ids in self.dep(sent):
                 out.append((match_id, [sent.start + i for i in ids]))
         return out
 
     @staticmethod
-    def _gated(sent: Span, words: frozenset[str]) -> bool:
-        return any(t.lemma_ in words or t.lower_ in words for t in sent)
+    def _gated(doc: Doc, keys: np.ndarray) -> list[Span]:
+        """The sentences with a token whose lemma or lower-case form is one of
+        ``keys`` (string hashes of the gate words)."""
+        forms = doc.to_array([LEMMA, LOWER])
+        hit = np.isin(forms, keys).any(axis=1)
+        return [sent for sent in doc.sents if hit[sent.start:sent.end].any()]
 
     # serialisation, as spaCy's rulers do: the patterns are package data, so
     # there is nothing to write; kept for the component protocol.
