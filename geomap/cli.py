@@ -358,7 +358,7 @@ def _executor(args: argparse.Namespace, spec: Any) -> Any:
 
         return DaskExecutor(spec, address=args.dask or None,
                             n_workers=args.processes,
-                            partition_size=2 * args.batch_size)
+                            partition_size=args.batch_size)
     from geomap.executors import LocalExecutor, default_processes
     from geomap.ingest import iter_files
 

@@ -44,7 +44,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from geomap.errors import GeomapError, MissingDependencyError, install_hint
-from geomap.executors import PipelineSpec, chunked, process_partition
+from geomap.executors import PipelineSpec, balanced_chunks, process_partition
 from geomap.models import Article, ArticleResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -188,7 +188,8 @@ class DaskExecutor:
         ahead = self.in_flight or 2 * max(1, sum(client.nthreads().values()))
         futures: deque[Any] = deque()
         try:
-            for part in chunked(articles, self.partition_size):
+            workers = max(1, sum(client.nthreads().values()))
+            for part in balanced_chunks(articles, self.partition_size, workers):
                 futures.append(client.submit(process_partition, part, self.spec,
                                              pure=False))
                 while len(futures) > ahead:

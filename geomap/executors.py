@@ -38,6 +38,7 @@ __all__ = [
     "Executor",
     "LocalExecutor",
     "PipelineSpec",
+    "balanced_chunks",
     "chunked",
     "default_processes",
     "process_partition",
@@ -89,6 +90,41 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+def balanced_chunks(items: Iterable[T], size: int, workers: int) -> Iterator[list[T]]:
+    """Lists of ``size`` items, then a tail in shrinking pieces (lazy).
+
+    Work is handed out a list at a time to whichever of ``workers`` is free. A
+    list of ``size`` keeps the model's batches full, but lists that large at
+    the end of the stream leave one worker running alone for up to a whole
+    list. So the last ``size * workers`` items or so go out in pieces of a
+    ``2 * workers``-th of what remains (guided self-scheduling), down to one
+    item: the workers finish within a piece of each other.
+
+    Examples
+    --------
+    >>> [len(c) for c in balanced_chunks(range(100), 10, 2)]
+    [10, 10, 10, 10, 10, 10, 10, 10, 5, 4, 3, 2, 2, 1, 1, 1, 1]
+    >>> [len(c) for c in balanced_chunks(range(5), 10, 1)]
+    [5]
+    >>> sum(balanced_chunks(range(7), 3, 2), []) == list(range(7))
+    True
+    """
+    if size < 1 or workers < 1:
+        raise ValueError("size and workers must be at least 1")
+    if workers == 1:
+        yield from chunked(items, size)
+        return
+    buffer: deque[T] = deque()
+    window = size * (workers + 1)
+    for item in items:
+        buffer.append(item)
+        if len(buffer) >= window:
+            yield [buffer.popleft() for _ in range(size)]
+    while buffer:
+        piece = min(size, max(1, -(-len(buffer) // (2 * workers))))
+        yield [buffer.popleft() for _ in range(piece)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +212,10 @@ class LocalExecutor:
         model copy-on-write (each opens its own gazetteer connection);
         elsewhere they are spawned and each loads its own.
     chunk_size
-        Articles per task sent to a worker (default: 16, or the batch size if
-        smaller). Small tasks keep both workers busy to the end of the corpus.
+        Articles per task sent to a worker (default: the batch size, so
+        that the model's batches stay full); the end of the stream goes out
+        in smaller tasks (:func:`balanced_chunks`), so that the workers
+        finish together.
 
     Examples
     --------
@@ -199,7 +237,7 @@ class LocalExecutor:
         else:
             self.spec = PipelineSpec.of(pipeline)
         self.processes = processes
-        self.chunk_size = chunk_size or max(1, min(16, self.spec.batch_size))
+        self.chunk_size = chunk_size or self.spec.batch_size
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> LocalExecutor:
@@ -246,7 +284,7 @@ class LocalExecutor:
         ahead = 2 * self.processes  # tasks in flight: bounds this process's memory
         futures: deque[Future[list[ArticleResult]]] = deque()
         try:
-            for part in chunked(articles, self.chunk_size):
+            for part in balanced_chunks(articles, self.chunk_size, self.processes):
                 futures.append(pool.submit(process_partition, part, self.spec))
                 while len(futures) > ahead:
                     yield from _result(futures.popleft())

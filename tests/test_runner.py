@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import trafilatura
 from common import FnExecutor
+from hypothesis import given
+from hypothesis import strategies as st
 
 import geomap
 from geomap.cli import main
@@ -117,3 +119,23 @@ def test_processes_default_to_every_core_for_a_large_input(tmp_path, monkeypatch
         assert cli._executor(args, PipelineSpec()).processes == expected
     args = parser.parse_args(["extract", str(large), "--processes", "1"])
     assert cli._executor(args, PipelineSpec()).processes == 1
+
+
+
+@given(st.integers(0, 300), st.integers(1, 40), st.integers(1, 8))
+def test_balanced_chunks_keep_order_and_shrink_at_the_end(n, size, workers):
+    from geomap.executors import balanced_chunks
+
+    sizes = []
+    out = []
+    for chunk in balanced_chunks(range(n), size, workers):
+        sizes.append(len(chunk))
+        out.extend(chunk)
+    assert out == list(range(n))
+    assert all(1 <= k <= size for k in sizes)
+    if workers > 1 and n >= size * (workers + 1) and size > 1:
+        # full lists first, then pieces that never grow, ending on one item
+        first_small = next(i for i, k in enumerate(sizes) if k < size)
+        assert all(k == size for k in sizes[:first_small])
+        assert sizes[first_small:] == sorted(sizes[first_small:], reverse=True)
+        assert sizes[-1] == 1
