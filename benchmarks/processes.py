@@ -18,6 +18,12 @@ the ideal ratio.
 
     python benchmarks/processes.py --repeat 3
     python benchmarks/processes.py --first 200 587 --repeat 5
+    python benchmarks/processes.py --dask --first 200 500 2000 --repeat 2
+
+With ``--dask`` the second run is ``geomap extract --dask`` (a LocalCluster of
+``--processes`` single-threaded workers, fresh interpreters that each load the
+pipeline) instead of worker processes forked from the CLI. Past LGL's 587
+articles its texts come round again under new ids.
 """
 
 from __future__ import annotations
@@ -38,14 +44,16 @@ LGL = ROOT.parent / "shared" / "data" / "geoparse" / "lgl.jsonl"
 
 
 def _corpus(n: int, directory: Path) -> Path:
-    """The first ``n`` LGL articles as an input file (id and text only)."""
+    """The first ``n`` LGL articles as an input file (id and text only); past
+    the end of LGL its articles come round again under new ids."""
     path = directory / f"lgl-{n}.jsonl"
-    with open(LGL, encoding="utf-8") as src, open(path, "w", encoding="utf-8") as out:
-        for i, line in enumerate(line for line in src if line.strip()):
-            if i >= n:
-                break
-            rec = json.loads(line)
-            out.write(json.dumps({"id": rec["id"], "text": rec["text"]}) + "\n")
+    with open(LGL, encoding="utf-8") as src:
+        records = [json.loads(line) for line in src if line.strip()]
+    with open(path, "w", encoding="utf-8") as out:
+        for i in range(n):
+            rec = records[i % len(records)]
+            rid = rec["id"] if i < len(records) else f"{rec['id']}-{i // len(records)}"
+            out.write(json.dumps({"id": rid, "text": rec["text"]}) + "\n")
     return path
 
 
@@ -54,12 +62,12 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _time(path: Path, processes: int) -> tuple[float, float, str]:
+def _time(path: Path, processes: int, dask: bool = False) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (CLI + workers) and stdout of one run."""
     cpu, t = _cpu(), time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-m", "geomap", "extract", str(path), "-q",
-         "--processes", str(processes)],
+         "--processes", str(processes), *(["--dask"] if dask else [])],
         check=True, capture_output=True, text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)})
     return time.perf_counter() - t, _cpu() - cpu, out.stdout
@@ -79,6 +87,9 @@ def main(argv: list[str] | None = None) -> None:
                     metavar="N", help="corpus sizes: the first N LGL articles")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--dask", action="store_true",
+                    help="compare a Dask LocalCluster of --processes workers "
+                         "(geomap extract --dask) with one process")
     args = ap.parse_args(argv)
     start = _startup()
     print(f"start-up of one process: {start:.1f} CPU s")
@@ -92,14 +103,15 @@ def main(argv: list[str] | None = None) -> None:
             outputs: set[str] = set()
             for _ in range(args.repeat):
                 for p in times:
-                    seconds, cpu, stdout = _time(path, p)
+                    seconds, cpu, stdout = _time(path, p, dask=args.dask and p > 1)
                     times[p].append(seconds)
                     cpus[p].append(cpu)
                     outputs.add(stdout)
             one, many = statistics.median(times[1]), statistics.median(times[k])
             cpu1, cpu2 = statistics.median(cpus[1]), statistics.median(cpus[k])
             ideal = cpu1 / (start + (cpu2 - start) / k)
-            print(f"{n} articles: 1 process {one:6.1f} s, {k} processes "
+            what = f"Dask LocalCluster({k})" if args.dask else f"{k} processes"
+            print(f"{n} articles: 1 process {one:6.1f} s, {what} "
                   f"{many:6.1f} s (medians of {args.repeat}, start-up included): "
                   f"{one / many:.2f}x; CPU {cpu1:.1f} s vs {cpu2:.1f} s, ideal "
                   f"ratio on an idle machine {ideal:.2f}x; outputs identical: "
