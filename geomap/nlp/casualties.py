@@ -66,6 +66,25 @@ def _expand(value: Any) -> Any:
     return value
 
 
+def _trigger_words(pattern: list[dict[str, Any]]) -> set[str] | None:
+    """The words one of which a pattern's ``trigger`` node must be (as lemma
+    or lower-case form), or ``None`` if its node does not say."""
+    for node in pattern:
+        if node.get("RIGHT_ID") != "trigger":
+            continue
+        attrs = node.get("RIGHT_ATTRS", {})
+        words: set[str] = set()
+        for attr in ("LEMMA", "LOWER"):
+            value = attrs.get(attr)
+            if isinstance(value, str):
+                words.add(value)
+            elif isinstance(value, dict) and set(value) == {"IN"}:
+                words.update(value["IN"])
+        if words:
+            return words
+    return None
+
+
 def load_patterns(name: str) -> list[dict[str, Any]]:
     """The records of ``lexicon/<name>.jsonl``, lexicon references expanded."""
     path = files("geomap.nlp.lexicon").joinpath(f"{name}.jsonl")
@@ -79,7 +98,9 @@ class CasualtyMatcher:
 
     def __init__(self, nlp: Language, name: str = "geomap_casualties") -> None:
         self.name = name
-        self.dep = DependencyMatcher(nlp.vocab)
+        # one matcher per pattern, run only on sentences that hold one of its
+        # trigger words (a sentence holds few), in the patterns' file order
+        self.dep: list[tuple[frozenset[int] | None, DependencyMatcher]] = []
         self.labels: dict[str, str] = {}
         self.nodes: dict[str, list[str]] = {}
         self.gate = frozenset(r["text"] for r in entries("casualty_triggers")
@@ -92,7 +113,11 @@ class CasualtyMatcher:
         self.kill_states = frozenset(r["text"] for r in entries("casualty_triggers")
                                      if r.get("kind") == "kill_state")
         for row in load_patterns("casualty_patterns"):
-            self.dep.add(row["id"], [row["pattern"]])
+            matcher = DependencyMatcher(nlp.vocab)
+            matcher.add(row["id"], [row["pattern"]])
+            words = _trigger_words(row["pattern"])
+            self.dep.append((None if words is None else frozenset(
+                nlp.vocab.strings.add(w) for w in words), matcher))
             self.labels[row["id"]] = row["label"]
             self.nodes[row["id"]] = [node["RIGHT_ID"] for node in row["pattern"]]
         self.periods = Matcher(nlp.vocab)
@@ -144,9 +169,17 @@ class CasualtyMatcher:
         article have none: matching only the others keeps the component cheap.
         """
         out = []
+        forms = doc.to_array([LEMMA, LOWER])
         for sent in self._gated(doc, self._gate_keys):
-            for match_id, ids in self.dep(sent):
-                out.append((match_id, [sent.start + i for i in ids]))
+            present = set(forms[sent.start:sent.end].ravel().tolist())
+            parsed: Doc | None = None
+            for words, matcher in self.dep:
+                if words is not None and present.isdisjoint(words):
+                    continue
+                if parsed is None:
+                    parsed = sent.as_doc()
+                for match_id, ids in matcher(parsed):
+                    out.append((match_id, [sent.start + i for i in ids]))
         return out
 
     @staticmethod
