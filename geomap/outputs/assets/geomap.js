@@ -200,6 +200,7 @@
   }
 
   var GRID = 1024;  // hit-test grid: GRID x GRID cells over the zoom-0 world
+  var RADII = 64;   // draw groups by radius (px, rounded), largest first
 
   /* PointLayer: many circles on one canvas, drawn straight from typed arrays.
    *
@@ -207,9 +208,9 @@
    * events and a style change each; at 100,000 incidents that takes seconds,
    * at a million it does not finish. This layer keeps only typed arrays: sites
    * (coordinates, projected once at zoom 0), and per point its site, radius
-   * and style, ordered once (counting sort) into groups of one size band and
-   * one style, large bands first, so that small circles stay on top and each
-   * group is one path filled and stroked once. A frame is one pass over the
+   * and style, ordered once (counting sort) into groups of one radius (to the
+   * pixel) and one style, largest first, so that small circles stay on top and
+   * each group is one path filled and stroked once. A frame is one pass over the
    * points in view; a circle that would land on a pixel already drawn with the
    * same style and radius is skipped (a stamp per pixel, no Set). It extends
    * L.Renderer, which positions the canvas and animates zoom like Leaflet's
@@ -225,7 +226,7 @@
       this._spec = spec;
       this.visible = null;  // Uint8Array mask, null = all
       this.drawn = 0;
-      var n = spec.radius.length, ns = spec.styles.length, NB = 4;
+      var n = spec.radius.length, ns = spec.styles.length, NB = RADII;
       this._r = spec.radius;
       this._site = spec.site;
       this._n = n;
@@ -233,7 +234,7 @@
       for (var i = 0; i < n; i++) {
         var r = this._r[i];
         if (r > maxR) { maxR = r; }
-        var key = (r >= 20 ? 0 : r >= 12 ? 1 : r >= 7 ? 2 : 3) * ns + spec.style[i];
+        var key = (RADII - 1 - Math.min(RADII - 1, Math.round(r))) * ns + spec.style[i];
         keys[i] = key;
         counts[key + 1]++;
       }
@@ -339,8 +340,8 @@
       for (var g = 0; g + 1 < starts.length; g++) {
         var from = starts[g], to = starts[g + 1];
         if (from === to) { continue; }
-        if (this._gen > 30000000) { stamp.fill(0); this._gen = 0; }
-        var gen = ++this._gen * 64, paths = 0, st = this._groupStyle[g];
+        if (this._gen > 2000000000) { stamp.fill(0); this._gen = 0; }
+        var gen = ++this._gen, paths = 0, st = this._groupStyle[g];
         ctx.beginPath();
         for (var k = from; k < to; k++) {
           var i = order[k];
@@ -349,12 +350,12 @@
           var x = x0[s] * scale - ox, y = y0[s] * scale - oy;
           if (x + r < 0 || y + r < 0 || x - r > sx || y - r > sy) { continue; }
           drawn++;
-          // Same style, size and pixel: the union would not change.
+          // Same style, size (to the pixel) and pixel: the union would not change.
           var px = Math.round(x), py = Math.round(y);
           if (px >= 0 && py >= 0 && px < W && py < H) {
-            var cell = py * W + px, key = gen + Math.round(r);
-            if (stamp[cell] === key) { continue; }
-            stamp[cell] = key;
+            var cell = py * W + px;
+            if (stamp[cell] === gen) { continue; }
+            stamp[cell] = gen;
           }
           ctx.moveTo(x + r, y);
           ctx.arc(x, y, r, 0, TAU);
