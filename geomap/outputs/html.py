@@ -39,6 +39,7 @@ from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
+from folium.map import FitBounds
 from folium.template import Template
 
 from geomap.countries import country_name
@@ -830,7 +831,11 @@ def build_map(
     bounds = _bounds(points)
     if bounds is not None:
         # Set the view before the layers are added, so that they draw only once.
-        m.fit_bounds(bounds, padding=(20, 20), max_zoom=11)
+        fit = FitBounds(bounds, padding=(20, 20), max_zoom=11)
+        # Straight to that view, without a zoom animation from the world view:
+        # the circles are drawn once (at a million, each draw counts).
+        fit.options["animate"] = False
+        m.add_child(fit)
     m.add_child(_GeomapLayers(embed_json(payload), binary, text))
     log.debug("map: %d incidents drawn, %d without coordinates, %d places",
               payload["n"], payload["unmapped"],

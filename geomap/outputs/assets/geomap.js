@@ -498,13 +498,20 @@
     ctl.addTo(map);
   }
 
-  function legendControl(D, map) {
+  // The legend; its event types are check boxes: onType(type index, shown).
+  function legendControl(D, map, onType) {
     var ctl = L.control({position: 'bottomright'});
     ctl.onAdd = function () {
       var box = el('div', 'geomap-legend leaflet-bar');
       box.appendChild(el('div', 'gm-legend-head', 'Event type (colour)'));
       D.legend.types.forEach(function (t) {
-        var line = el('div', 'gm-legend-row');
+        var line = el('label', 'gm-legend-row gm-type-row');
+        var check = el('input', 'gm-type');
+        check.type = 'checkbox';
+        check.checked = true;
+        check.setAttribute('data-type', D.types[t]);
+        check.addEventListener('change', function () { onType(t, check.checked); });
+        line.appendChild(check);
         var dot = el('span', 'gm-dot');
         dot.style.backgroundColor = D.colors[t];
         line.appendChild(dot);
@@ -1037,23 +1044,36 @@
     overlays['Labels'] = labels;
     L.control.layers(null, overlays, {collapsed: false, position: 'topright'}).addTo(map);
     titleControl(D, map);
-    legendControl(D, map);
-
+    // Filters: the time slider (up to a date, or one day; undated shown or not)
+    // and the event types ticked in the legend, applied in one pass.
+    var filter = {upto: null, single: false, undated: true,
+      types: new Uint8Array(D.types.length).fill(1)};
+    function applyFilter() {
+      var d = D.inc.d, t = D.inc.t, types = filter.types, upto = filter.upto;
+      var single = filter.single, undated = filter.undated, count = 0;
+      for (var i = 0; i < N; i++) {
+        var di = d[i];
+        var show = types[t[i]] && (di < 0 ? undated :
+          (upto === null || (single ? di === upto : di <= upto)));
+        visible[i] = show ? 1 : 0;
+        count += visible[i];
+      }
+      map.closePopup();
+      incidents.redraw();
+      if (built.clusters) { fillClusters(); }
+      if (built.heat) { heat.setLatLngs(heatPoints(D, visible)); }
+      api.visibleCount = count;
+    }
+    legendControl(D, map, function (type, shown) {
+      filter.types[type] = shown ? 1 : 0;
+      applyFilter();
+    });
     if (D.dates.length) {
       timeControl(D, map, function (upto, single, undated) {
-        var d = D.inc.d, count = 0;
-        for (var i = 0; i < N; i++) {
-          var di = d[i];
-          var show = di < 0 ? undated :
-            (upto === null || (single ? di === upto : di <= upto));
-          visible[i] = show ? 1 : 0;
-          count += visible[i];
-        }
-        map.closePopup();
-        incidents.redraw();
-        if (built.clusters) { fillClusters(); }
-        if (built.heat) { heat.setLatLngs(heatPoints(D, visible)); }
-        api.visibleCount = count;
+        filter.upto = upto;
+        filter.single = single;
+        filter.undated = undated;
+        applyFilter();
       });
     }
 
@@ -1084,6 +1104,8 @@
           api.readyMs = window.performance ? window.performance.now() : null;
           api.ready = true;
           document.documentElement.setAttribute('data-geomap-ready', '1');
+          // The hit-test grid, before the first click needs it.
+          window.setTimeout(function () { incidents._index(); places._index(); }, 0);
         });
       });
     });
