@@ -74,7 +74,8 @@ def synthetic(n: int, seed: int = 7) -> tuple[list[Incident], list[Mention]]:
     start = dt.date(2023, 1, 1)
     incidents, mentions = [], []
     places = rng.choices(cities, weights=weights, k=n)
-    for i, place in enumerate(places):
+    others = rng.choices(cities, weights=weights, k=n)  # one call: cum. weights once
+    for i, (place, other) in enumerate(zip(places, others, strict=True)):
         kind = rng.choice(EVENT_TYPES)
         killed = rng.choice([None, 0, 1, 2, 3, 5, 8, 12, 20, 45, 120])
         wounded = rng.choice([None, 0, 1, 4, 10, 30, 75])
@@ -90,7 +91,6 @@ def synthetic(n: int, seed: int = 7) -> tuple[list[Incident], list[Mention]]:
         incidents.append(Incident(article, place, place.name, "point", kind, date,
                                   killed, wounded, kq, wq, quote, (source,)))
         mentions.append(Mention(article, 0, len(place.name), place.name, place, 0.9))
-        other = rng.choices(cities, weights=weights, k=1)[0]
         mentions.append(Mention(article, 40, 40 + len(other.name), other.name, other,
                                 0.7))
     return incidents, mentions
