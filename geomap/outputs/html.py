@@ -1,13 +1,21 @@
 """The HTML map: a folium/Leaflet page of incidents and the places mentioned.
 
-All data travel to the page as one JSON blob in a ``<script type="application/json">``
-element, escaped for embedding (:func:`embed_json`), and the bundled
-``assets/geomap.js`` draws every layer from it on canvas: incident circles
-(area proportional to killed + wounded, coloured by event type), marker clusters,
-a casualty-weighted heat map, places mentioned (sized by mention count), a
-legend and a time slider. Article strings reach the page only as JSON string
-values and the DOM only through ``textContent``, and a source becomes a link
-only if it is an http(s) URL, so markup in an article is shown, never run.
+The data travel to the page in three ``<script>`` data elements: JSON metadata
+(string tables, dates, places mentioned, labels, legend), escaped for embedding
+(:func:`embed_json`); the incident columns, deflated little-endian Int32/Int8
+arrays over shared sites (a site is one coordinate pair with its gazetteer
+names); and the incident text (quote, article id, report titles and sources) as
+deflated JSON chunks of ``_TEXT_CHUNK`` incidents. Both binary parts are base64,
+whose alphabet has no ``<``, so no article can end the element; a million
+incidents make about 40 MB. :func:`read_payload` decodes a page as the script
+does. The bundled ``assets/geomap.js`` inflates them (``DecompressionStream``;
+a text chunk only when a popup needs it) and draws every layer on canvas:
+incident circles (area proportional to killed + wounded, coloured by event
+type), marker clusters, a casualty-weighted heat map, places mentioned (sized
+by mention count), a legend whose event types filter the circles, and a time
+slider. Article strings reach the DOM only through ``textContent``, and a
+source becomes a link only if it is an http(s) URL, so markup in an article is
+shown, never run.
 
 Every page is one file: Leaflet, the plugins, a Natural Earth country-outline
 basemap (split at the antimeridian, with country labels) and labels for the
