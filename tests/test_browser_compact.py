@@ -148,6 +148,12 @@ def test_popup_of_a_later_chunk_shows_its_own_text(session):
     popup, seen = _page_to(session, "c-41")
     assert len(set(seen)) == len(seen)
     assert all(int(a[2:]) % 5 == 1 for a in seen)  # all at Vellmora 1
+    # the grid finds all nine under the pointer; hovering needs only one
+    counts = session.js("""async () => {
+        const g = window.geomap, layer = g.layers.incidents;
+        const p = layer.pointOf(await g.find('c-41'));
+        return [layer.hit(p, 3).length, layer.hit(p, 3, true).length]; }""")
+    assert counts == [9, 1]
     assert session.field(popup, "quote") == (
         "Report 41: shells fell near the grain depot, officials said.")
     assert session.field(popup, "place_name") == "Vellmora 1"

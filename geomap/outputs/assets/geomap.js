@@ -417,8 +417,9 @@
       return this._map.latLngToContainerPoint([this._spec.lat[s], this._spec.lon[s]]);
     },
 
-    // Indices of the visible points under a container point, smallest circle first.
-    hit: function (containerPoint, tolerance) {
+    // Indices of the visible points under a container point, smallest circle
+    // first; with ``any``, at most one (whichever is found first: for hovering).
+    hit: function (containerPoint, tolerance, any) {
       if (!this._map) { return []; }
       this._index();
       var scale = this._map.getZoomScale(this._map.getZoom(), 0);
@@ -443,7 +444,10 @@
               var i = this._sitePoints[m];
               if (vis && !vis[i]) { continue; }
               var rr = this._r[i] + tol;
-              if (d2 <= rr * rr) { out.push(i); }
+              if (d2 <= rr * rr) {
+                out.push(i);
+                if (any) { return out; }
+              }
             }
           }
         }
@@ -1030,8 +1034,8 @@
       hoverPending = true;
       window.requestAnimationFrame(function () {
         hoverPending = false;
-        var over = (map.hasLayer(incidents) && incidents.hit(e.containerPoint, 3).length) ||
-          (map.hasLayer(places) && places.hit(e.containerPoint, 3).length);
+        var over = (map.hasLayer(incidents) && incidents.hit(e.containerPoint, 3, true).length) ||
+          (map.hasLayer(places) && places.hit(e.containerPoint, 3, true).length);
         map.getContainer().style.cursor = over ? 'pointer' : '';
       });
     });
