@@ -64,14 +64,10 @@ def screenshot(html: Path, out: Path, *, popup: bool, width: int, height: int) -
                                timeout=60_000)
         if popup:
             point = page.evaluate("""() => {
-                const g = window.geomap, c = g.data.inc;
-                if (!c.lat.length) { return null; }
-                let best = 0;
-                for (let i = 1; i < c.lat.length; i++) {
-                    const t = (c.k[i] || 0) + (c.w[i] || 0);
-                    if (t > (c.k[best] || 0) + (c.w[best] || 0)) { best = i; }
-                }
-                const p = g.layers.incidents.pointOf(best);
+                const g = window.geomap;
+                if (!g.data.n) { return null; }
+                // incidents come largest toll first: 0 is the largest
+                const p = g.layers.incidents.pointOf(0);
                 const box = g.map.getContainer().getBoundingClientRect();
                 return [box.left + p.x, box.top + p.y];
             }""")

@@ -110,12 +110,12 @@ class Session:
 
     def click_incident(self, index_of):
         """Click, with the real mouse, the incident whose article id is ``index_of``."""
-        _, x, y = self.js("""(aid) => {
-            const g = window.geomap, D = g.data;
+        _, x, y = self.js("""async (aid) => {
+            const g = window.geomap;
             g.map.closePopup();
-            const i = D.inc.a.indexOf(aid);
+            const i = await g.find(aid);
             // centre the marker first, as a user would, so no control covers it
-            const ll = [D.inc.lat[i], D.inc.lon[i]];
+            const ll = g.latLng(i);
             g.map.setView(ll, g.map.getZoom(), {animate: false});
             const p = g.layers.incidents.pointOf(i);
             const box = g.map.getContainer().getBoundingClientRect();
@@ -204,11 +204,11 @@ def test_every_incident_is_drawn(session):
         const ctx = canvas.getContext('2d'), box = canvas.getBoundingClientRect();
         const mapBox = g.map.getContainer().getBoundingClientRect();
         const sx = canvas.width / box.width, sy = canvas.height / box.height;
-        for (let i = 0; i < g.data.inc.lat.length; i++) {
+        for (let i = 0; i < g.data.n; i++) {
             const p = layer.pointOf(i);
             const x = Math.round((mapBox.left + p.x - box.left) * sx);
             const y = Math.round((mapBox.top + p.y - box.top) * sy);
-            const ll = [g.data.inc.lat[i], g.data.inc.lon[i]];
+            const ll = g.latLng(i);
             const inView = g.map.getBounds().contains(ll);
             out.push(inView && ctx.getImageData(x, y, 1, 1).data[3] > 0);
         }
@@ -216,8 +216,12 @@ def test_every_incident_is_drawn(session):
     }""")
     assert painted == [True] * len(MAPPED)
     # circle sizes follow html.marker_radius (area proportional to killed + wounded)
-    radii = session.js("""() => Object.fromEntries(window.geomap.data.inc.a.map(
-        (a, i) => [a, window.geomap.layers.incidents.radius(i)]))""")
+    radii = session.js("""async () => {
+        const g = window.geomap, out = {};
+        for (let i = 0; i < g.data.n; i++) {
+            out[(await g.text(i)).a] = g.layers.incidents.radius(i);
+        }
+        return out; }""")
     assert radii == pytest.approx(
         {i.article_id: marker_radius(i.killed, i.wounded) for i in MAPPED})
     assert sorted(set(radii.values())) == pytest.approx([4.0, 4.33, 6.61, 16.2],

@@ -47,11 +47,7 @@ def page_of(m) -> str:
 
 
 def data_of(page: str) -> dict:
-    found = re.search(
-        r'<script type="application/json" id="geomap-data-[^"]+">(.*?)</script>',
-        page, re.S)
-    assert found is not None
-    return json.loads(found.group(1))
+    return maphtml.read_payload(page)
 
 
 def payload_script_tags(page: str) -> list[str]:
@@ -172,8 +168,11 @@ def test_data_blob_carries_every_incident_with_figures():
     # the text's spelling is kept only where it differs from the gazetteer's name
     assert inc["loc"] == [-1, -1]
     assert [data["strings"][i] for i in inc["pl"]] == ["Kyiv", "Mykolaiv"]
-    assert inc["s"] == ["https://example.org/a1", None]
+    # one report per source (title, source); without a source, the article
+    assert inc["r"] == [[[None, "https://example.org/a1"]], [[None, None]]]
     assert inc["a"] == ["a1", "a2"]
+    # the two incidents are at two sites
+    assert data["sites"] == 2
     assert data["radius"] == {"scale": 2.5, "min": 4.0, "max": 50.0}
     assert data["legend"]["sizes"] == [[None, 4.0], [10, 7.91], [42, 16.2]]
     assert data["legend"]["maxR"] == 16.2
@@ -245,12 +244,15 @@ def test_hostile_strings_never_appear_raw_in_the_page():
     # the only script tags are ours: none has an attribute an article could set
     for tag in payload_script_tags(page):
         assert tag == "<script>" or re.fullmatch(
-            r'<script type="application/json" id="geomap-(data|base)-[0-9a-z_]+">', tag)
+            r'<script type="application/json" id="geomap-(data|base)-[0-9a-z_]+">', tag
+        ) or re.fullmatch(r'<script type="application/octet-stream" '
+                          r'id="geomap-data-[0-9a-z_]+-(bin|text)">', tag)
     # ... and the payload is still there, as data, to be shown as text
     data = data_of(page)
     assert data["title"] == SCRIPT + IMG
     assert SCRIPT + IMG in data["strings"]
-    assert data["inc"]["s"] == [[JS_URL, "https://example.org/?a=<script>"]]
+    assert data["inc"]["r"] == [[[None, JS_URL],
+                                 [None, "https://example.org/?a=<script>"]]]
     assert data["inc"]["q"] == [f"{SCRIPT} {IMG} <b>bold</b>"]
     assert f"<title>{html.escape(SCRIPT + IMG)}</title>" in page
 
@@ -415,11 +417,13 @@ def test_article_titles_are_matched_by_source_and_by_id():
             Article("p3", "", title=None, source="https://example.org/3"),
             Article("p9", "", title="Not on the map", source="elsewhere.txt")]
     data = data_of(page_of(build_map(incs, articles=arts)))
-    assert data["titles"] == [["p1", "Strike on the capital"],
-                              ["p2", "Port city shelled"],
-                              ["reports/kyiv.txt", "Strike on the capital"]]
-    assert data["inc"]["s"] == ["reports/kyiv.txt", None, "https://example.org/3",
-                                "wire.jsonl:4"]
+    by_article = dict(zip(data["inc"]["a"], data["inc"]["r"], strict=True))
+    assert by_article == {
+        "p1": [["Strike on the capital", "reports/kyiv.txt"]],
+        "p2": [["Port city shelled", None]],
+        "p3": [[None, "https://example.org/3"]],
+        "p4": [[None, "wire.jsonl:4"]],
+    }
 
 
 @pytest.mark.parametrize(("quote", "titles", "expected"), [
@@ -463,9 +467,9 @@ def test_hostile_titles_and_sources_stay_data():
     for raw in ("window.__pwned=1</script>", "<img src=x", "<b>bold</b>", "<b>x</b>"):
         assert raw not in page
     data = data_of(page)
-    assert data["titles"] == [[SCRIPT, SCRIPT + IMG], ["a1", SCRIPT + IMG],
-                              [JS_URL, "<b>bold</b>"]]
-    assert data["inc"]["s"] == [[SCRIPT, JS_URL, "notes/<b>x</b>.txt"]]
+    # each source with its own article's title; the third has none
+    assert data["inc"]["r"] == [[[SCRIPT + IMG, SCRIPT], ["<b>bold</b>", JS_URL],
+                                 [None, "notes/<b>x</b>.txt"]]]
 
 
 # -- labels ---------------------------------------------------------------------

@@ -17,6 +17,7 @@ from review_server import TOKEN, review_server
 from services import require
 
 from geomap.cli import main
+from geomap.outputs.html import read_payload
 from geomap.results import open_store
 
 pytestmark = pytest.mark.browser
@@ -205,7 +206,9 @@ def test_edit_reject_add_reload_render(browser, served, tmp_path):
     ]
     assert DRONE in T1
     html = (tmp_path / "o" / "map.html").read_text()
-    assert "Three civilians died" not in html  # the rejected one left the map
+    quotes = read_payload(html)["inc"]["q"]  # compressed in the page
+    assert len(quotes) == 3
+    assert not [q for q in quotes if "Three civilians died" in q]  # rejected: gone
 
 
 def test_without_a_token_the_page_says_so(browser, served):

@@ -1,13 +1,21 @@
 """The HTML map: a folium/Leaflet page of incidents and the places mentioned.
 
-All data travel to the page as one JSON blob in a ``<script type="application/json">``
-element, escaped for embedding (:func:`embed_json`), and the bundled
-``assets/geomap.js`` draws every layer from it on canvas: incident circles
-(area proportional to killed + wounded, coloured by event type), marker clusters,
-a casualty-weighted heat map, places mentioned (sized by mention count), a
-legend and a time slider. Article strings reach the page only as JSON string
-values and the DOM only through ``textContent``, and a source becomes a link
-only if it is an http(s) URL, so markup in an article is shown, never run.
+The data travel to the page in three ``<script>`` data elements: JSON metadata
+(string tables, dates, places mentioned, labels, legend), escaped for embedding
+(:func:`embed_json`); the incident columns, deflated little-endian Int32/Int8
+arrays over shared sites (a site is one coordinate pair with its gazetteer
+names); and the incident text (quote, article id, report titles and sources) as
+deflated JSON chunks of ``_TEXT_CHUNK`` incidents. Both binary parts are base64,
+whose alphabet has no ``<``, so no article can end the element; a million
+incidents make about 40 MB. :func:`read_payload` decodes a page as the script
+does. The bundled ``assets/geomap.js`` inflates them (``DecompressionStream``;
+a text chunk only when a popup needs it) and draws every layer on canvas:
+incident circles (area proportional to killed + wounded, coloured by event
+type), marker clusters, a casualty-weighted heat map, places mentioned (sized
+by mention count), a legend whose event types filter the circles, and a time
+slider. Article strings reach the DOM only through ``textContent``, and a
+source becomes a link only if it is an http(s) URL, so markup in an article is
+shown, never run.
 
 Every page is one file: Leaflet, the plugins, a Natural Earth country-outline
 basemap (split at the antimeridian, with country labels) and labels for the
@@ -27,14 +35,19 @@ import logging
 import math
 import os
 import re
+import sys
+import zlib
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib.resources import files
+from itertools import pairwise
 from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
+from folium.map import FitBounds
 from folium.template import Template
 
 from geomap.countries import country_name
@@ -53,6 +66,7 @@ __all__ = [
     "marker_radius",
     "place_radius",
     "radius_scale",
+    "read_payload",
     "write_map",
 ]
 
@@ -91,6 +105,11 @@ _FEATURES = ("city", "admin1", "country")
 _ASSETS = files("geomap.outputs").joinpath("assets")
 #: At most this many incident places get a label (the largest tolls first).
 MAX_PLACE_LABELS = 2000
+# Incidents per compressed text chunk: a popup inflates one chunk (about 0.5 MB
+# of JSON at most), and chunks this large compress nearly as well as one stream.
+_TEXT_CHUNK = 2048
+# An unknown figure in an Int32 column (figures are never this negative).
+_NULL = -(2**31)
 
 
 def radius_scale(max_casualties: int) -> float:
@@ -353,11 +372,94 @@ def _titles(
     return out
 
 
+def _reports(
+    inc: Incident, titles: dict[str, str]
+) -> list[tuple[str | None, str | None]]:
+    """``(title, source)`` per report of ``inc``, as its popup lists them.
+
+    One line per source; an incident without a source has one line, for its
+    article. A source's own title comes first, else (for a lone source) the
+    article's; ``None`` where nothing is known.
+    """
+    keys: list[str | None] = [s for s in inc.sources if s] or [None]
+    own = titles.get(inc.article_id)
+    out: list[tuple[str | None, str | None]] = []
+    for key in keys:
+        if key is None:
+            out.append((own, None))
+        else:
+            out.append((titles.get(key) or (own if len(keys) == 1 else None), key))
+    return out
+
+
+class _TextChunks:
+    """Incident text (quote, article id, reports) as deflated JSON chunks.
+
+    Every ``_TEXT_CHUNK`` incidents make one chunk, compressed on its own so that
+    the page inflates only the chunk of the popup it opens; the chunks are
+    base64 (no ``<`` can occur) and concatenated, with their offsets.
+    """
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.offsets = [0]
+        self._cols: dict[str, list[Any]] = {"q": [], "a": [], "r": []}
+
+    def add(self, quote: str | None, article: str, reports: list[Any]) -> None:
+        cols = self._cols
+        cols["q"].append(quote)
+        cols["a"].append(article)
+        cols["r"].append(reports)
+        if len(cols["q"]) >= _TEXT_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._cols["q"]:
+            return
+        text = json.dumps(self._cols, ensure_ascii=False, separators=(",", ":"))
+        # Lone surrogates cannot be UTF-8; as \\uXXXX escapes they stay JSON.
+        raw = text.encode("utf-8", "backslashreplace")
+        part = base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+        self.parts.append(part)
+        self.offsets.append(self.offsets[-1] + len(part))
+        self._cols = {"q": [], "a": [], "r": []}
+
+
+def _int32(value: int | None) -> int:
+    """A figure for an Int32 column: ``_NULL`` when unknown, clamped otherwise."""
+    if value is None:
+        return _NULL
+    return max(_NULL + 1, min(2**31 - 1, value))
+
+
+def _pack(columns: list[tuple[str, str, array]]) -> tuple[bytes, list[list[Any]]]:
+    """Little-endian columns one after another, with ``[name, type, offset, count]``.
+
+    4-byte columns come first, so that each starts at a multiple of 4 (a typed
+    array view needs that).
+    """
+    order = sorted(columns, key=lambda c: -c[2].itemsize)
+    out = bytearray()
+    layout = []
+    for name, kind, values in order:
+        if sys.byteorder != "little":  # pragma: no cover - x86 and ARM are little
+            values = array(values.typecode, values)
+            values.byteswap()
+        layout.append([name, kind, len(out), len(values)])
+        out += values.tobytes()
+    return bytes(out), layout
+
+
 def _payload(
     incidents: Sequence[Incident], mentions: Iterable[Mention], title: str | None,
     articles: Iterable[Article] = (),
-) -> tuple[dict[str, Any], list[tuple[float, float]]]:
-    """The page's JSON data (columnar, with a string table) and all points."""
+) -> tuple[dict[str, Any], bytes, _TextChunks, list[tuple[float, float]]]:
+    """The page's data: JSON metadata, the binary incident columns, their text.
+
+    Incidents share sites (one coordinate pair and gazetteer names, in the
+    ``site`` columns); each incident is a row of small integers (``inc``
+    columns) pointing into the sites, the dates and the string table.
+    """
     strings = _Strings()
     types = list(EVENT_TYPES)
     type_index = {t: i for i, t in enumerate(types)}
@@ -372,57 +474,63 @@ def _payload(
     scale = radius_scale(top)
     dates = sorted({inc.date for inc in mapped if inc.date is not None})
     date_index = {d: i for i, d in enumerate(dates)}
-    cols: dict[str, list[Any]] = {key: [] for key in (
-        "lat", "lon", "t", "d", "k", "w", "kq", "wq",
-        "loc", "pl", "a1", "cn", "pr", "q", "s", "a")}
-    points: list[tuple[float, float]] = []
+    site_cols = {key: array("i") for key in ("lat", "lon", "pl", "a1", "cn")}
+    sites: dict[tuple[int, int, int, int, int], int] = {}
+    inc_cols = {key: array("i") for key in ("site", "d", "k", "w", "loc")}
+    inc_cols.update({key: array("b") for key in ("t", "kq", "wq", "pr")})
+    text = _TextChunks()
     weights: list[int] = []
-    labels: dict[tuple[float, float, int], list[int]] = {}
+    labels: dict[tuple[int, int, int], list[int]] = {}
     for inc in mapped:
         place = inc.place
         assert place is not None
         # 4 decimals (about 10 m) are plenty to draw; the layers keep 6.
-        lat, lon = round(place.lat, 4), round(place.lon, 4)
-        points.append((lat, lon))
-        cols["lat"].append(lat)
-        cols["lon"].append(lon)
+        lat, lon = round(place.lat * 1e4), round(place.lon * 1e4)
+        name = strings(place.name)
+        key = (lat, lon, name, strings(place.admin1),
+               strings(_country_name(place.country_code)))
+        site = sites.get(key)
+        if site is None:
+            site = sites[key] = len(sites)
+            for col, value in zip(("lat", "lon", "pl", "a1", "cn"), key, strict=True):
+                site_cols[col].append(value)
+        inc_cols["site"].append(site)
         total = _casualties(inc.killed, inc.wounded)
         weights.append(max(1, total))
-        cols["t"].append(type_index.get(inc.event_type, type_index["other"]))
-        cols["d"].append(date_index[inc.date] if inc.date is not None else -1)
-        cols["k"].append(inc.killed)
-        cols["w"].append(inc.wounded)
-        cols["kq"].append(_qualifier_index(inc.killed_qualifier))
-        cols["wq"].append(_qualifier_index(inc.wounded_qualifier))
+        inc_cols["t"].append(type_index.get(inc.event_type, type_index["other"]))
+        inc_cols["d"].append(date_index[inc.date] if inc.date is not None else -1)
+        inc_cols["k"].append(_int32(inc.killed))
+        inc_cols["w"].append(_int32(inc.wounded))
+        inc_cols["kq"].append(_qualifier_index(inc.killed_qualifier))
+        inc_cols["wq"].append(_qualifier_index(inc.wounded_qualifier))
         # The text's spelling, only where it differs from the gazetteer's name.
-        cols["loc"].append(-1 if _same_name(inc.location, place.name)
-                           else strings(inc.location))
-        name = strings(place.name)
-        cols["pl"].append(name)
-        cols["a1"].append(strings(place.admin1))
-        cols["cn"].append(strings(_country_name(place.country_code)))
-        cols["pr"].append(_PRECISIONS.index(inc.precision)
-                          if inc.precision in _PRECISIONS else -1)
-        # Quotes, sources and article ids are mostly unique: stored inline.
+        inc_cols["loc"].append(-1 if _same_name(inc.location, place.name)
+                               else strings(inc.location))
+        inc_cols["pr"].append(_PRECISIONS.index(inc.precision)
+                              if inc.precision in _PRECISIONS else -1)
         own = [titles[k] for k in (inc.article_id, *inc.sources) if k in titles]
-        cols["q"].append(clean_quote(inc.quote, own) if inc.quote else None)
-        srcs = [s for s in inc.sources if s]
-        cols["s"].append(None if not srcs else srcs[0] if len(srcs) == 1 else srcs)
-        cols["a"].append(inc.article_id)
+        text.add(clean_quote(inc.quote, own) if inc.quote else None, inc.article_id,
+                 _reports(inc, titles))
         if name >= 0:
             label = labels.setdefault((lat, lon, name), [0, 0])
             label[0] += total
             label[1] += 1
+    text.flush()
 
+    points = [(la / 1e4, lo / 1e4)
+              for la, lo in zip(site_cols["lat"], site_cols["lon"], strict=True)]
     places, place_points = _places_payload(mentions, strings)
     points.extend(place_points)
     weights.sort()
     heat_max = float(weights[int(0.95 * (len(weights) - 1))]) if weights else 1.0
-    present = sorted(set(cols["t"]))
+    present = sorted(set(inc_cols["t"]))
     ranked = sorted(labels.items(), key=lambda kv: (-kv[1][0], -kv[1][1]))
     ranked = ranked[:MAX_PLACE_LABELS]
+    binary, layout = _pack(
+        [(f"site.{k}", "i4", v) for k, v in site_cols.items()]
+        + [(k, "i4" if v.itemsize == 4 else "i1", v) for k, v in inc_cols.items()])
     payload = {
-        "v": 1,
+        "v": 2,
         "title": title,
         "types": types,
         "colors": [EVENT_COLORS.get(t, EVENT_COLORS["other"]) for t in types],
@@ -430,15 +538,18 @@ def _payload(
         "precisions": list(_PRECISIONS),
         "features": list(_FEATURES),
         "dates": [d.isoformat() for d in dates],
-        "inc": cols,
+        "n": len(mapped),
+        "sites": len(sites),
+        "null": _NULL,
+        "columns": layout,
+        "textChunk": _TEXT_CHUNK,
+        "textOffsets": text.offsets,
         "radius": {"scale": scale, "min": _R_MIN, "max": _R_MAX},
         "places": places,
         "strings": strings.items,
-        # Source or article id -> article title, as pairs (never object keys).
-        "titles": sorted(titles.items()),
         "labels": {
-            "lat": [k[0] for k, _ in ranked],
-            "lon": [k[1] for k, _ in ranked],
+            "lat": [k[0] / 1e4 for k, _ in ranked],
+            "lon": [k[1] / 1e4 for k, _ in ranked],
             "name": [k[2] for k, _ in ranked],
         },
         "countries": _country_labels(),
@@ -451,7 +562,7 @@ def _payload(
             "maxR": marker_radius(top, 0, scale),
         },
     }
-    return payload, points
+    return payload, binary, text, points
 
 
 def _qualifier_index(qualifier: str | None) -> int:
@@ -557,7 +668,12 @@ class _Raw(Element):
 
 
 class _GeomapLayers(MacroElement):
-    """Puts the assets, the JSON data and the call to ``geomapRender`` on the page."""
+    """Puts the assets, the data and the call to ``geomapRender`` on the page.
+
+    The data are three elements: the JSON metadata (escaped by
+    :func:`embed_json`), the binary incident columns and the text chunks (both
+    base64, whose alphabet has no ``<``, so no article can end the element).
+    """
 
     _template = Template(
         """
@@ -568,10 +684,12 @@ class _GeomapLayers(MacroElement):
         """
     )
 
-    def __init__(self, data_json: str) -> None:
+    def __init__(self, data_json: str, binary: bytes, text: _TextChunks) -> None:
         super().__init__()
         self._name = "GeomapLayers"
         self.data_json = data_json
+        self.binary = binary
+        self.text = text
         self.data_id = f"geomap-data-{self.get_name()}"
         self.base_id = f"geomap-base-{self.get_name()}"
 
@@ -589,12 +707,69 @@ class _GeomapLayers(MacroElement):
         figure.header.add_child(_Raw("".join(head)), name="geomap_assets")
         body = [
             f'<script type="application/json" id="{self.data_id}">'
-            f"{self.data_json}</script>\n"
+            f"{self.data_json}</script>\n",
+            f'<script type="application/octet-stream" id="{self.data_id}-bin">',
+            base64.b64encode(zlib.compress(self.binary, 6)).decode("ascii"),
+            "</script>\n",
+            f'<script type="application/octet-stream" id="{self.data_id}-text">',
+            *self.text.parts,
+            "</script>\n",
+            f'<script type="application/json" id="{self.base_id}">'
+            f"{_basemap_json()}</script>\n",
         ]
-        body.append(f'<script type="application/json" id="{self.base_id}">'
-                    f"{_basemap_json()}</script>\n")
         figure.html.add_child(_Raw("".join(body)), name="geomap_data")
         super().render(**kwargs)
+
+
+def _element_text(page: str, element_id: str) -> str:
+    start = page.index(f'id="{element_id}">') + len(element_id) + 6
+    return page[start:page.index("</script>", start)]
+
+
+def read_payload(page: str) -> dict[str, Any]:
+    """The data of a rendered map page, decoded as the page's script decodes them.
+
+    For tests and tools: the JSON metadata, with ``inc`` holding one list per
+    incident column (sites expanded to ``lat``/``lon``/``pl``/``a1``/``cn``;
+    unknown figures ``None``; ``q`` quotes, ``a`` article ids, ``r`` reports as
+    ``[title, source]`` pairs).
+
+    >>> page = build_map([]).get_root().render()
+    >>> read_payload(page)["inc"]["lat"], read_payload(page)["n"]
+    ([], 0)
+    """
+    found = re.search(r'<script type="application/json" id="(geomap-data-[^"]+)">',
+                      page)
+    if found is None:
+        raise ValueError("not a geomap page: no data element")
+    data_id = found.group(1)
+    data = json.loads(_element_text(page, data_id))
+    binary = zlib.decompress(base64.b64decode(_element_text(page, f"{data_id}-bin")))
+    cols: dict[str, list[Any]] = {}
+    for name, kind, offset, count in data["columns"]:
+        values = array("i" if kind == "i4" else "b")
+        values.frombytes(binary[offset:offset + count * values.itemsize])
+        if sys.byteorder != "little":  # pragma: no cover
+            values.byteswap()
+        cols[name] = values.tolist()
+    site = cols.pop("site")
+    inc: dict[str, list[Any]] = {}
+    for key in ("lat", "lon", "pl", "a1", "cn"):
+        values = cols.pop(f"site.{key}")
+        inc[key] = [values[s] / 1e4 if key in ("lat", "lon") else values[s]
+                    for s in site]
+    for key in ("k", "w"):
+        cols[key] = [None if v == data["null"] else v for v in cols[key]]
+    inc.update(cols)
+    text = _element_text(page, f"{data_id}-text")
+    inc.update({"q": [], "a": [], "r": []})
+    offsets = data["textOffsets"]
+    for start, end in pairwise(offsets):
+        chunk = json.loads(zlib.decompress(base64.b64decode(text[start:end])))
+        for key in ("q", "a", "r"):
+            inc[key].extend(chunk[key])
+    data["inc"] = inc
+    return data
 
 
 def build_map(
@@ -638,12 +813,14 @@ def build_map(
     >>> kyiv = Place(703448, "Kyiv", 50.45466, 30.5238, "UA", "Kyiv City", "city")
     >>> inc = Incident("a1", kyiv, "Kyiv", "point", "missile", None, 3, None,
     ...                "exact", None, "A missile killed 3 <people>.", ("https://x.org",))
-    >>> page = build_map([inc], offline=True, title="Test").get_root().render()
-    >>> "<people>" in page, "\\\\u003cpeople\\\\u003e" in page, "cdn." in page
-    (False, True, False)
+    >>> page = build_map([inc], offline=True, title="<b>Test").get_root().render()
+    >>> "<people>" in page, "<b>Test" in page, "cdn." in page
+    (False, False, False)
+    >>> read_payload(page)["inc"]["q"], read_payload(page)["title"]
+    (['A missile killed 3 <people>.'], '<b>Test')
     """
-    payload, points = _payload(incidents, mentions, _scrub(title) if title else None,
-                               articles)
+    payload, binary, text, points = _payload(
+        incidents, mentions, _scrub(title) if title else None, articles)
     m = folium.Map(
         location=[20.0, 0.0],
         zoom_start=2,
@@ -662,10 +839,14 @@ def build_map(
     bounds = _bounds(points)
     if bounds is not None:
         # Set the view before the layers are added, so that they draw only once.
-        m.fit_bounds(bounds, padding=(20, 20), max_zoom=11)
-    m.add_child(_GeomapLayers(embed_json(payload)))
+        fit = FitBounds(bounds, padding=(20, 20), max_zoom=11)
+        # Straight to that view, without a zoom animation from the world view:
+        # the circles are drawn once (at a million, each draw counts).
+        fit.options["animate"] = False
+        m.add_child(fit)
+    m.add_child(_GeomapLayers(embed_json(payload), binary, text))
     log.debug("map: %d incidents drawn, %d without coordinates, %d places",
-              len(payload["inc"]["lat"]), payload["unmapped"],
+              payload["n"], payload["unmapped"],
               len(payload["places"]["lat"]))
     return m
 

@@ -1,11 +1,15 @@
 /* geomap map renderer: part of geomap (MIT).
  *
- * Builds every layer of a geomap page from one JSON blob written by
- * geomap/outputs/html.py. Strings that come from articles (quotes, place text,
- * titles, sources) reach the DOM only through textContent; a source becomes a
- * link only when it parses as an http(s) URL. Markers are drawn on canvas, and
- * the cluster and heat layers are built the first time they are switched on, so
- * that a page with 100,000 incidents stays usable. The bundled country outlines
+ * Builds every layer of a geomap page from the data written by
+ * geomap/outputs/html.py: JSON metadata, the incident columns (deflated
+ * little-endian Int32/Int8 arrays over shared sites, base64) and the incident
+ * text (deflated JSON chunks, base64, inflated only when a popup needs one).
+ * Strings that come from articles (quotes, place text, titles, sources) reach
+ * the DOM only through textContent; a source becomes a link only when it parses
+ * as an http(s) URL. Circles are drawn from typed arrays on one canvas and
+ * clicks are hit-tested through a grid of sites; the cluster and heat layers
+ * are built the first time they are switched on, so that a page with a million
+ * incidents stays usable. The bundled country outlines
  * (cut at the antimeridian) and the labels sit under any web tiles, so a page
  * whose tiles cannot load still shows a map.
  */
@@ -51,13 +55,6 @@
     table.appendChild(tr);
   }
 
-  // Source or article id -> article title (pairs in the data, so that no article
-  // string ever becomes an object key such as "__proto__").
-  function titleOf(D, key) {
-    if (!D.titleMap) { D.titleMap = new Map(D.titles || []); }
-    return D.titleMap.has(key) ? D.titleMap.get(key) : null;
-  }
-
   function sourceNode(text) {
     var href = safeHref(text);
     var node;
@@ -73,13 +70,19 @@
     return node;
   }
 
-  function incidentPopup(D, i) {
-    var c = D.inc;
+  function isNull(D, n) { return n === D.null; }
+
+  function fmtFigure(D, n, q) { return fmtCount(isNull(D, n) ? null : n, D.quals[q]); }
+
+  // The popup of incident i; ``text`` is its record from the text chunks
+  // ({q: quote, a: article id, r: [[title, source], ...]}).
+  function incidentPopup(D, i, text) {
+    var c = D.inc, s = D.site[i];
     var box = el('div', 'geomap-popup');
     box.setAttribute('data-incident', String(i));
-    box.setAttribute('data-article', String(c.a[i]));
+    box.setAttribute('data-article', String(text.a));
     // The gazetteer's name, then the text's own spelling when it differs.
-    var head = el('div', 'gm-head', str(D, c.pl[i]) || 'Unnamed place');
+    var head = el('div', 'gm-head', str(D, D.sites.pl[s]) || 'Unnamed place');
     head.setAttribute('data-field', 'place_name');
     box.appendChild(head);
     var form = str(D, c.loc[i]);
@@ -88,31 +91,28 @@
       formLine.setAttribute('data-field', 'location');
       box.appendChild(formLine);
     }
-    var where = [str(D, c.a1[i]), str(D, c.cn[i])].filter(Boolean).join(', ');
+    var where = [str(D, D.sites.a1[s]), str(D, D.sites.cn[s])].filter(Boolean).join(', ');
     var sub = el('div', 'gm-sub', where + (c.pr[i] >= 0 ? ' (' + D.precisions[c.pr[i]] + ')' : ''));
     sub.setAttribute('data-field', 'place');
     box.appendChild(sub);
     var table = el('table', 'gm-facts');
     row(table, 'Date', c.d[i] >= 0 ? D.dates[c.d[i]] : 'unknown', 'date');
     row(table, 'Event', D.types[c.t[i]], 'event_type');
-    row(table, 'Killed', fmtCount(c.k[i], D.quals[c.kq[i]]), 'killed');
-    row(table, 'Wounded', fmtCount(c.w[i], D.quals[c.wq[i]]), 'wounded');
+    row(table, 'Killed', fmtFigure(D, c.k[i], c.kq[i]), 'killed');
+    row(table, 'Wounded', fmtFigure(D, c.w[i], c.wq[i]), 'wounded');
     box.appendChild(table);
-    var quote = c.q[i];
-    if (quote) {
-      var bq = el('blockquote', 'gm-quote', quote);
+    if (text.q) {
+      var bq = el('blockquote', 'gm-quote', text.q);
       bq.setAttribute('data-field', 'quote');
       box.appendChild(bq);
     }
-    // One line per report: the article's title (when known) above its source.
-    var sources = c.s[i] === null ? [] : (typeof c.s[i] === 'string' ? [c.s[i]] : c.s[i]);
+    // One line per report: the article's title (when known) above its source;
+    // without either, the article id.
     var reports = el('div', 'gm-reports');
     reports.setAttribute('data-field', 'reports');
-    var keys = sources.length ? sources : [null];
-    keys.forEach(function (key) {
+    text.r.forEach(function (pair) {
       var report = el('div', 'gm-report');
-      var title = key === null ? titleOf(D, c.a[i]) : (titleOf(D, key) ||
-        (keys.length === 1 ? titleOf(D, c.a[i]) : null));
+      var title = pair[0], key = pair[1];
       if (title) {
         var t = el('div', 'gm-art-title', title);
         t.setAttribute('data-field', 'title');
@@ -121,7 +121,7 @@
       if (key !== null) {
         report.appendChild(sourceNode(key));
       } else if (!title) {
-        var id = el('span', 'gm-src-text', 'Article ' + c.a[i]);
+        var id = el('span', 'gm-src-text', 'Article ' + text.a);
         id.setAttribute('data-field', 'source');
         report.appendChild(id);
       }
@@ -148,7 +148,8 @@
   }
 
   function casualties(D, i) {
-    return Math.max(0, D.inc.k[i] || 0) + Math.max(0, D.inc.w[i] || 0);
+    var k = D.inc.k[i], w = D.inc.w[i];
+    return Math.max(0, isNull(D, k) ? 0 : k) + Math.max(0, isNull(D, w) ? 0 : w);
   }
 
   // Same rule as marker_radius() in html.py: area proportional to killed + wounded.
@@ -158,9 +159,16 @@
     return Math.round(r * 100) / 100;
   }
 
+  function unknownFigures(D, i) { return isNull(D, D.inc.k[i]) && isNull(D, D.inc.w[i]); }
+
+  function latLngOf(D, i) {
+    var s = D.site[i];
+    return L.latLng(D.sites.lat[s], D.sites.lon[s]);
+  }
+
   function incidentStyle(D, i, renderer) {
     var c = D.inc;
-    var unknown = (c.k[i] === null && c.w[i] === null);
+    var unknown = unknownFigures(D, i);
     return {
       renderer: renderer,
       radius: radiusOf(D, i),
@@ -174,53 +182,72 @@
   }
 
   function makeMarkers(D, renderer) {
-    var c = D.inc;
-    var out = new Array(c.lat.length);
-    for (var i = 0; i < c.lat.length; i++) {
-      var m = L.circleMarker([c.lat[i], c.lon[i]], incidentStyle(D, i, renderer));
+    var out = new Array(D.n);
+    for (var i = 0; i < D.n; i++) {
+      var m = L.circleMarker(latLngOf(D, i), incidentStyle(D, i, renderer));
       m.geomapIndex = i;
       out[i] = m;
     }
     return out;
   }
 
-  /* PointLayer: many circles on one canvas, drawn as a few batched paths.
+  // Web Mercator at zoom 0 (256 px), as L.CRS.EPSG3857 projects.
+  var MAX_LAT = 85.0511287798;
+  function mercX(lon) { return 256 * (0.5 + lon / 360); }
+  function mercY(lat) {
+    var s = Math.sin(Math.max(-MAX_LAT, Math.min(MAX_LAT, lat)) * Math.PI / 180);
+    return 256 * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI));
+  }
+
+  var GRID = 1024;  // hit-test grid: GRID x GRID cells over the zoom-0 world
+  var RADII = 64;   // draw groups by radius (px, rounded), largest first
+
+  /* PointLayer: many circles on one canvas, drawn straight from typed arrays.
    *
    * Leaflet draws each CircleMarker as its own vector path, with an object,
-   * events and a style change each; at 100,000 incidents that takes seconds.
-   * This layer keeps only arrays (coordinates projected once at zoom 0, a radius
-   * and a style per point, a visibility mask) and fills and strokes one path per
-   * style and size band, skipping circles that would land on the same pixel with
-   * the same style and size. It extends L.Renderer, which positions the canvas
-   * and animates zoom like Leaflet's own canvas renderer. The canvas ignores
-   * the mouse; clicks are hit-tested by hit(). Bands go from large to small
-   * radii so that small circles stay on top.
+   * events and a style change each; at 100,000 incidents that takes seconds,
+   * at a million it does not finish. This layer keeps only typed arrays: sites
+   * (coordinates, projected once at zoom 0), and per point its site, radius
+   * and style, ordered once (counting sort) into groups of one radius (to the
+   * pixel) and one style, largest first, so that small circles stay on top. A
+   * frame is one pass over the points in view; each circle is a blit of a
+   * sprite (its style and radius, drawn once), and one that would land on a
+   * pixel already stamped in its group is skipped (a stamp per pixel, no Set):
+   * a software canvas fills a path of 200,000 arcs ten times slower. It
+   * extends L.Renderer, which positions the canvas and animates zoom like
+   * Leaflet's own canvas renderer. The canvas ignores the mouse; clicks are
+   * hit-tested by hit() through a grid of sites.
    */
   var PointLayer = L.Renderer.extend({
+    // spec: {lat, lon: per site (degrees); site: per point (Int32Array), or null
+    //        when every point is its own site; radius: per point (Float32Array);
+    //        style: per point (Uint8Array), indices into styles}
     initialize: function (spec, options) {
       L.Renderer.prototype.initialize.call(this, options);
-      this._spec = spec;  // {lat, lon, radius(i), styleKey(i), styles{key: style}}
+      this._spec = spec;
       this.visible = null;  // Uint8Array mask, null = all
       this.drawn = 0;
-      var n = spec.lat.length, bands = [[], [], [], []];
-      this._r = new Float32Array(n);
+      var n = spec.radius.length, ns = spec.styles.length, NB = RADII;
+      this._r = spec.radius;
+      this._site = spec.site;
+      this._n = n;
+      var maxR = 0, keys = new Int32Array(n), counts = new Int32Array(NB * ns + 1);
       for (var i = 0; i < n; i++) {
-        var r = spec.radius(i);
-        this._r[i] = r;
-        bands[r >= 20 ? 0 : r >= 12 ? 1 : r >= 7 ? 2 : 3].push(i);
+        var r = this._r[i];
+        if (r > maxR) { maxR = r; }
+        var key = (RADII - 1 - Math.min(RADII - 1, Math.round(r))) * ns + spec.style[i];
+        keys[i] = key;
+        counts[key + 1]++;
       }
-      this._groups = [];
-      for (var b = 0; b < bands.length; b++) {
-        var byStyle = {}, keys = [];
-        for (var k = 0; k < bands[b].length; k++) {
-          var idx = bands[b][k], key = spec.styleKey(idx);
-          if (!byStyle[key]) { byStyle[key] = []; keys.push(key); }
-          byStyle[key].push(idx);
-        }
-        for (var s = 0; s < keys.length; s++) {
-          this._groups.push({style: spec.styles[keys[s]], idx: Int32Array.from(byStyle[keys[s]])});
-        }
-      }
+      this._maxR = maxR;
+      for (var g = 1; g < counts.length; g++) { counts[g] += counts[g - 1]; }
+      this._groupStart = Int32Array.from(counts);
+      var order = new Int32Array(n), fill = Int32Array.from(counts);
+      for (i = 0; i < n; i++) { order[fill[keys[i]]++] = i; }
+      this._order = order;
+      spec.styles.forEach(function (st, k) { st.id = k; });
+      this._groupStyle = [];
+      for (g = 0; g < NB * ns; g++) { this._groupStyle.push(spec.styles[g % ns]); }
     },
 
     _initContainer: function () {
@@ -238,14 +265,46 @@
 
     _project0: function () {
       if (this._x0) { return; }
-      var spec = this._spec, n = spec.lat.length, map = this._map;
-      this._x0 = new Float64Array(n);
-      this._y0 = new Float64Array(n);
-      for (var i = 0; i < n; i++) {
-        var p = map.project([spec.lat[i], spec.lon[i]], 0);
-        this._x0[i] = p.x;
-        this._y0[i] = p.y;
+      var spec = this._spec, ns = spec.lat.length, map = this._map;
+      var fast = map.options.crs === L.CRS.EPSG3857;
+      this._x0 = new Float64Array(ns);
+      this._y0 = new Float64Array(ns);
+      for (var s = 0; s < ns; s++) {
+        if (fast) {
+          this._x0[s] = mercX(spec.lon[s]);
+          this._y0[s] = mercY(spec.lat[s]);
+        } else {
+          var p = map.project([spec.lat[s], spec.lon[s]], 0);
+          this._x0[s] = p.x;
+          this._y0[s] = p.y;
+        }
       }
+    },
+
+    // The grid of sites (CSR: cell -> sites) and the points of each site.
+    _index: function () {
+      if (this._cellStart) { return; }
+      this._project0();
+      var ns = this._x0.length, n = this._n, site = this._site;
+      var cellOf = new Int32Array(ns), cellStart = new Int32Array(GRID * GRID + 1);
+      for (var s = 0; s < ns; s++) {
+        var cx = Math.min(GRID - 1, Math.max(0, Math.floor(this._x0[s] * GRID / 256)));
+        var cy = Math.min(GRID - 1, Math.max(0, Math.floor(this._y0[s] * GRID / 256)));
+        cellOf[s] = cy * GRID + cx;
+        cellStart[cellOf[s] + 1]++;
+      }
+      for (var c = 1; c < cellStart.length; c++) { cellStart[c] += cellStart[c - 1]; }
+      var cellSites = new Int32Array(ns), fill = Int32Array.from(cellStart);
+      for (s = 0; s < ns; s++) { cellSites[fill[cellOf[s]]++] = s; }
+      var siteStart = new Int32Array(ns + 1), sitePoints = new Int32Array(n);
+      for (var i = 0; i < n; i++) { siteStart[(site ? site[i] : i) + 1]++; }
+      for (s = 1; s <= ns; s++) { siteStart[s] += siteStart[s - 1]; }
+      var sfill = Int32Array.from(siteStart);
+      for (i = 0; i < n; i++) { sitePoints[sfill[site ? site[i] : i]++] = i; }
+      this._cellStart = cellStart;
+      this._cellSites = cellSites;
+      this._siteStart = siteStart;
+      this._sitePoints = sitePoints;
     },
 
     _update: function () {
@@ -266,43 +325,86 @@
       if (!this._map || !this._ctx) { return this; }
       this._project0();
       var ctx = this._ctx, b = this._bounds, size = b.getSize();
+      var W = Math.ceil(size.x) + 1, H = Math.ceil(size.y) + 1;
+      if (!this._stamp || this._stamp.length < W * H) {
+        this._stamp = new Int32Array(W * H);
+        this._gen = 0;
+      }
+      var stamp = this._stamp;
       var scale = this._map.getZoomScale(this._map.getZoom(), 0);
       var origin = this._map.getPixelOrigin();
       var ox = origin.x + b.min.x, oy = origin.y + b.min.y;
       ctx.setTransform(this._dpr, 0, 0, this._dpr, 0, 0);
       ctx.clearRect(0, 0, size.x, size.y);
-      var vis = this.visible, drawn = 0, TAU = 2 * Math.PI;
-      for (var g = 0; g < this._groups.length; g++) {
-        var group = this._groups[g], st = group.style, idx = group.idx;
-        var seen = new Set();
-        ctx.beginPath();
-        for (var k = 0; k < idx.length; k++) {
-          var i = idx[k];
-          if (vis && !vis[i]) { continue; }
-          var x = this._x0[i] * scale - ox, y = this._y0[i] * scale - oy, r = this._r[i];
-          if (x + r < 0 || y + r < 0 || x - r > size.x || y - r > size.y) { continue; }
-          drawn++;
-          // Same style, size and pixel: the union would not change.
-          var cell = (Math.round(x) * 65536 + Math.round(y)) * 64 + Math.round(r);
-          if (seen.has(cell)) { continue; }
-          seen.add(cell);
-          ctx.moveTo(x + r, y);
-          ctx.arc(x, y, r, 0, TAU);
-        }
-        if (!seen.size) { continue; }
-        ctx.globalAlpha = st.fillOpacity;
-        ctx.fillStyle = st.fillColor;
-        ctx.fill();
-        ctx.globalAlpha = st.opacity;
-        ctx.strokeStyle = st.color;
-        ctx.lineWidth = st.weight;
-        ctx.setLineDash(st.dash || []);
-        ctx.stroke();
+      var vis = this.visible, drawn = 0, painted = 0;
+      var sx = size.x, sy = size.y;
+      var x0 = this._x0, y0 = this._y0, site = this._site, rad = this._r;
+      var order = this._order, starts = this._groupStart;
+      if (!this._sprites || this._spriteDpr !== this._dpr) {
+        this._sprites = new Array(this._n);  // point -> its sprite
+        this._spriteCache = new Map();
+        this._spriteDpr = this._dpr;
       }
-      ctx.globalAlpha = 1;
-      ctx.setLineDash([]);
-      this.drawn = drawn;
+      var sprites = this._sprites;
+      for (var g = 0; g + 1 < starts.length; g++) {
+        var from = starts[g], to = starts[g + 1];
+        if (from === to) { continue; }
+        if (this._gen > 2000000000) { stamp.fill(0); this._gen = 0; }
+        var gen = ++this._gen, st = this._groupStyle[g];
+        for (var k = from; k < to; k++) {
+          var i = order[k];
+          if (vis && !vis[i]) { continue; }
+          var s = site ? site[i] : i, r = rad[i];
+          var x = x0[s] * scale - ox, y = y0[s] * scale - oy;
+          if (x + r < 0 || y + r < 0 || x - r > sx || y - r > sy) { continue; }
+          drawn++;
+          // Same style, size (to the pixel) and pixel: nothing would change.
+          var px = Math.round(x), py = Math.round(y);
+          if (px >= 0 && py >= 0 && px < W && py < H) {
+            var cell = py * W + px;
+            if (stamp[cell] === gen) { continue; }
+            stamp[cell] = gen;
+          }
+          var spr = sprites[i] || this._sprite(st, r);
+          sprites[i] = spr;
+          ctx.drawImage(spr.canvas, px - spr.half, py - spr.half, spr.size, spr.size);
+          painted++;
+        }
+      }
+      this.drawn = drawn;  // circles in view (repeats included)
+      this.painted = painted;  // circles painted (repeats skipped)
       return this;
+    },
+
+    /* A circle of one style and radius, drawn once on a small canvas and then
+     * stamped (drawImage) wherever it occurs: a blit per circle costs far less
+     * than filling and stroking a path of a hundred thousand arcs. */
+    _sprite: function (st, r) {
+      var key = st.id * 100000 + Math.round(r * 100);
+      var spr = this._spriteCache.get(key);
+      if (spr) { return spr; }
+      var dpr = this._dpr, half = Math.ceil(r + 1.5), size = 2 * half;
+      var px = Math.ceil(size * dpr);
+      var offscreen = typeof OffscreenCanvas === 'function';
+      var canvas = offscreen ? new OffscreenCanvas(px, px) : document.createElement('canvas');
+      canvas.width = canvas.height = px;
+      var ctx = canvas.getContext('2d');
+      ctx.scale(dpr, dpr);
+      ctx.beginPath();
+      ctx.arc(half, half, r, 0, 2 * Math.PI);
+      ctx.globalAlpha = st.fillOpacity;
+      ctx.fillStyle = st.fillColor;
+      ctx.fill();
+      ctx.globalAlpha = st.opacity;
+      ctx.strokeStyle = st.color;
+      ctx.lineWidth = st.weight;
+      ctx.setLineDash(st.dash || []);
+      ctx.stroke();
+      // An ImageBitmap is the cheapest source to draw from.
+      spr = {canvas: offscreen ? canvas.transferToImageBitmap() : canvas, half: half,
+        size: size};
+      this._spriteCache.set(key, spr);
+      return spr;
     },
 
     radius: function (i) { return this._r[i]; },
@@ -311,23 +413,44 @@
 
     // Container point of point i at the current view.
     pointOf: function (i) {
-      return this._map.latLngToContainerPoint([this._spec.lat[i], this._spec.lon[i]]);
+      var s = this._site ? this._site[i] : i;
+      return this._map.latLngToContainerPoint([this._spec.lat[s], this._spec.lon[s]]);
     },
 
-    // Indices of the visible points under a container point, smallest circle first.
-    hit: function (containerPoint, tolerance) {
+    // Indices of the visible points under a container point, smallest circle
+    // first; with ``any``, at most one (whichever is found first: for hovering).
+    hit: function (containerPoint, tolerance, any) {
       if (!this._map) { return []; }
-      this._project0();
+      this._index();
       var scale = this._map.getZoomScale(this._map.getZoom(), 0);
       var layerPoint = this._map.containerPointToLayerPoint(containerPoint);
       var origin = this._map.getPixelOrigin();
       var px = layerPoint.x + origin.x, py = layerPoint.y + origin.y;
-      var vis = this.visible, out = [], tol = tolerance || 0;
-      for (var i = 0; i < this._r.length; i++) {
-        if (vis && !vis[i]) { continue; }
-        var dx = this._x0[i] * scale - px, dy = this._y0[i] * scale - py;
-        var rr = this._r[i] + tol;
-        if (dx * dx + dy * dy <= rr * rr) { out.push(i); }
+      var vis = this.visible, out = [], tol = tolerance || 0, reach = this._maxR + tol;
+      var k = GRID / 256 / scale;  // cells per current-zoom pixel
+      var cx0 = Math.max(0, Math.floor((px - reach) * k));
+      var cx1 = Math.min(GRID - 1, Math.floor((px + reach) * k));
+      var cy0 = Math.max(0, Math.floor((py - reach) * k));
+      var cy1 = Math.min(GRID - 1, Math.floor((py + reach) * k));
+      for (var cy = cy0; cy <= cy1; cy++) {
+        for (var cx = cx0; cx <= cx1; cx++) {
+          var c = cy * GRID + cx;
+          for (var q = this._cellStart[c]; q < this._cellStart[c + 1]; q++) {
+            var s = this._cellSites[q];
+            var dx = this._x0[s] * scale - px, dy = this._y0[s] * scale - py;
+            var d2 = dx * dx + dy * dy;
+            if (d2 > reach * reach) { continue; }
+            for (var m = this._siteStart[s]; m < this._siteStart[s + 1]; m++) {
+              var i = this._sitePoints[m];
+              if (vis && !vis[i]) { continue; }
+              var rr = this._r[i] + tol;
+              if (d2 <= rr * rr) {
+                out.push(i);
+                if (any) { return out; }
+              }
+            }
+          }
+        }
       }
       var radii = this._r;
       out.sort(function (a, b) { return radii[a] - radii[b] || b - a; });
@@ -335,37 +458,45 @@
     }
   });
 
-  // A popup body that pages through several items found under one click.
+  // A popup body that pages through several items found under one click;
+  // render(item) returns a promise of the item's node. Resolves once the first
+  // item is shown.
   function pagedPopup(items, render) {
     var box = el('div', 'geomap-paged');
-    var pos = 0;
+    var pos = 0, shown = 0;
     function show() {
-      while (box.firstChild) { box.removeChild(box.firstChild); }
-      box.appendChild(render(items[pos]));
-      if (items.length > 1) {
-        var nav = el('div', 'gm-pager');
-        var prev = el('button', 'gm-prev', '\u2039');
-        var next = el('button', 'gm-next', '\u203a');
-        prev.type = next.type = 'button';
-        prev.disabled = pos === 0;
-        next.disabled = pos === items.length - 1;
-        prev.addEventListener('click', function (e) { L.DomEvent.stop(e); pos--; show(); });
-        next.addEventListener('click', function (e) { L.DomEvent.stop(e); pos++; show(); });
-        nav.appendChild(prev);
-        nav.appendChild(el('span', 'gm-pos', (pos + 1) + ' of ' + items.length + ' here'));
-        nav.appendChild(next);
-        box.appendChild(nav);
-      }
-      if (box.geomapPopup) { box.geomapPopup.update(); }
+      var mine = ++shown;
+      return render(items[pos]).then(function (node) {
+        if (mine !== shown) { return; }  // a later page won
+        while (box.firstChild) { box.removeChild(box.firstChild); }
+        box.appendChild(node);
+        if (items.length > 1) {
+          var nav = el('div', 'gm-pager');
+          var prev = el('button', 'gm-prev', '\u2039');
+          var next = el('button', 'gm-next', '\u203a');
+          prev.type = next.type = 'button';
+          prev.disabled = pos === 0;
+          next.disabled = pos === items.length - 1;
+          prev.addEventListener('click', function (e) { L.DomEvent.stop(e); pos--; show(); });
+          next.addEventListener('click', function (e) { L.DomEvent.stop(e); pos++; show(); });
+          nav.appendChild(prev);
+          nav.appendChild(el('span', 'gm-pos', (pos + 1) + ' of ' + items.length + ' here'));
+          nav.appendChild(next);
+          box.appendChild(nav);
+        }
+        if (box.geomapPopup) { box.geomapPopup.update(); }
+      });
     }
-    show();
-    return box;
+    return show().then(function () { return box; });
   }
 
   function heatPoints(D, visible) {
-    var c = D.inc, pts = [];
-    for (var i = 0; i < c.lat.length; i++) {
-      if (visible[i]) { pts.push([c.lat[i], c.lon[i], Math.max(1, casualties(D, i))]); }
+    var pts = [];
+    for (var i = 0; i < D.n; i++) {
+      if (visible[i]) {
+        var s = D.site[i];
+        pts.push([D.sites.lat[s], D.sites.lon[s], Math.max(1, casualties(D, i))]);
+      }
     }
     return pts;
   }
@@ -390,7 +521,7 @@
     ctl.onAdd = function () {
       var box = el('div', 'geomap-title leaflet-bar');
       if (D.title) { box.appendChild(el('div', 'gm-title-text', D.title)); }
-      var parts = [plural(D.inc.lat.length, 'incident'), plural(D.places.lat.length, 'place')];
+      var parts = [plural(D.n, 'incident'), plural(D.places.lat.length, 'place')];
       if (D.unmapped) {
         parts.push(plural(D.unmapped, 'incident') + ' without coordinates (not shown)');
       }
@@ -401,13 +532,20 @@
     ctl.addTo(map);
   }
 
-  function legendControl(D, map) {
+  // The legend; its event types are check boxes: onType(type index, shown).
+  function legendControl(D, map, onType) {
     var ctl = L.control({position: 'bottomright'});
     ctl.onAdd = function () {
       var box = el('div', 'geomap-legend leaflet-bar');
       box.appendChild(el('div', 'gm-legend-head', 'Event type (colour)'));
       D.legend.types.forEach(function (t) {
-        var line = el('div', 'gm-legend-row');
+        var line = el('label', 'gm-legend-row gm-type-row');
+        var check = el('input', 'gm-type');
+        check.type = 'checkbox';
+        check.checked = true;
+        check.setAttribute('data-type', D.types[t]);
+        check.addEventListener('change', function () { onType(t, check.checked); });
+        line.appendChild(check);
         var dot = el('span', 'gm-dot');
         dot.style.backgroundColor = D.colors[t];
         line.appendChild(dot);
@@ -438,7 +576,7 @@
   function timeControl(D, map, onChange) {
     var n = D.dates.length;
     var undated = 0;
-    D.inc.d.forEach(function (d) { if (d < 0) { undated++; } });
+    for (var i = 0; i < D.n; i++) { if (D.inc.d[i] < 0) { undated++; } }
     var ctl = L.control({position: 'bottomleft'});
     var input, label, single, keepUndated = {checked: true};
     var allText = 'all dates (' + D.dates[0] + ' to ' + D.dates[n - 1] + ')';
@@ -480,7 +618,7 @@
         box.appendChild(keep.label);
         keepUndated.addEventListener('change', fire);
       }
-      var big = D.inc.lat.length > 20000;
+      var big = D.n > 20000;
       input.addEventListener(big ? 'change' : 'input', fire);
       single.addEventListener('change', fire);
       L.DomEvent.disableClickPropagation(box);
@@ -728,17 +866,87 @@
     return items;
   }
 
+  /* Data decoding. The incident columns are one deflated buffer (base64): each
+   * column a little-endian typed array at its offset (4-byte columns first, so
+   * every view is aligned). The text is deflated JSON, one chunk per
+   * ``textChunk`` incidents, base64 each and concatenated; a chunk is inflated
+   * the first time a popup needs it. DecompressionStream and the rest are
+   * native, so a million incidents decode in a fraction of a second. */
+  function fromBase64(s) {
+    if (typeof Uint8Array.fromBase64 === 'function') { return Uint8Array.fromBase64(s); }
+    var bin = atob(s), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
+    return out;
+  }
+
+  function inflate(bytes) {
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+    return new Response(stream).arrayBuffer();
+  }
+
+  function decodeColumns(D, buffer) {
+    var cols = {};
+    D.columns.forEach(function (c) {
+      var Kind = c[1] === 'i4' ? Int32Array : Int8Array;
+      cols[c[0]] = new Kind(buffer, c[2], c[3]);
+    });
+    D.site = cols.site;
+    var lat = new Float64Array(D.sites), lon = new Float64Array(D.sites);
+    for (var s = 0; s < D.sites; s++) {
+      lat[s] = cols['site.lat'][s] / 1e4;
+      lon[s] = cols['site.lon'][s] / 1e4;
+    }
+    D.sites = {n: D.sites, lat: lat, lon: lon, pl: cols['site.pl'], a1: cols['site.a1'],
+      cn: cols['site.cn']};
+    D.inc = {t: cols.t, d: cols.d, k: cols.k, w: cols.w, kq: cols.kq, wq: cols.wq,
+      loc: cols.loc, pr: cols.pr};
+  }
+
+  function textStore(D, node) {
+    var chunks = new Map(), source = null;
+    function chunk(j) {
+      if (!chunks.has(j)) {
+        if (source === null) { source = node.textContent; }
+        var off = D.textOffsets;
+        chunks.set(j, inflate(fromBase64(source.slice(off[j], off[j + 1])))
+          .then(function (buf) { return JSON.parse(new TextDecoder().decode(buf)); }));
+      }
+      return chunks.get(j);
+    }
+    D.textChunkAt = chunk;
+    // Incident i's text: {q: quote, a: article id, r: [[title, source], ...]}.
+    return function (i) {
+      var C = D.textChunk;
+      return chunk(Math.floor(i / C)).then(function (c) {
+        var k = i % C;
+        return {q: c.q[k], a: c.a[k], r: c.r[k]};
+      });
+    };
+  }
+
   window.geomapRender = function (map, dataId, baseId) {
     var now = function () { return window.performance ? window.performance.now() : 0; };
     var timings = {start: now()};
     var D = JSON.parse(document.getElementById(dataId).textContent);
-    timings.parsed = now();
-    var N = D.inc.lat.length;
     // Without tiles Leaflet has no zoom limit, which the cluster layer needs.
     if (!isFinite(map.getMaxZoom())) { map.options.maxZoom = 18; }
     var api = {map: map, data: D, ready: false, layers: {}, timings: timings};
     window.geomap = api;
+    var bin = document.getElementById(dataId + '-bin').textContent;
+    inflate(fromBase64(bin)).then(function (buffer) {
+      decodeColumns(D, buffer);
+      D.text = textStore(D, document.getElementById(dataId + '-text'));
+      timings.parsed = now();
+      build(map, D, api, baseId, timings, now);
+    }).catch(function (err) {
+      if (window.console) { window.console.error('geomap: cannot decode the map data', err); }
+      throw err;
+    });
+    return api;
+  };
 
+  function build(map, D, api, baseId, timings, now) {
+    var N = D.n;
     var base = baseId ? basemap(map, baseId) : null;
     addPane(map, 'geomapLabels', 160);
     addPane(map, 'geomapPlaceLabels', 420);
@@ -757,24 +965,28 @@
     var placeStyle = {color: '#2b4a6f', weight: 1.2, opacity: 0.8, fillColor: '#6f95c2',
       fillOpacity: 0.25};
     var places = new PointLayer({
-      lat: P.lat, lon: P.lon, radius: function (j) { return P.r[j]; },
-      styleKey: function () { return 'p'; }, styles: {p: placeStyle}
+      lat: Float64Array.from(P.lat), lon: Float64Array.from(P.lon), site: null,
+      radius: Float32Array.from(P.r), style: new Uint8Array(P.lat.length),
+      styles: [placeStyle]
     }, {pane: 'geomapPlaces', padding: 0.5});
     timings.places = now();
 
-    // Incidents: circles with area proportional to killed + wounded, coloured by type.
-    var styles = {};
+    // Incidents: circles with area proportional to killed + wounded, coloured by
+    // type (style 2t: figures given, 2t + 1: none, dashed outline).
+    var styles = [];
     D.types.forEach(function (t, ti) {
-      styles[ti + 'k'] = {color: D.colors[ti], weight: 1, opacity: 0.9,
-        fillColor: D.colors[ti], fillOpacity: 0.55, dash: null};
-      styles[ti + 'u'] = {color: '#333333', weight: 1, opacity: 0.9,
-        fillColor: D.colors[ti], fillOpacity: 0.55, dash: [2, 2]};
+      styles.push({color: D.colors[ti], weight: 1, opacity: 0.9,
+        fillColor: D.colors[ti], fillOpacity: 0.55, dash: null});
+      styles.push({color: '#333333', weight: 1, opacity: 0.9,
+        fillColor: D.colors[ti], fillOpacity: 0.55, dash: [2, 2]});
     });
+    var radius = new Float32Array(N), style = new Uint8Array(N);
+    for (var i = 0; i < N; i++) {
+      radius[i] = radiusOf(D, i);
+      style[i] = 2 * D.inc.t[i] + (unknownFigures(D, i) ? 1 : 0);
+    }
     var incidents = new PointLayer({
-      lat: D.inc.lat, lon: D.inc.lon, radius: function (i) { return radiusOf(D, i); },
-      styleKey: function (i) {
-        return D.inc.t[i] + (D.inc.k[i] === null && D.inc.w[i] === null ? 'u' : 'k');
-      },
+      lat: D.sites.lat, lon: D.sites.lon, site: D.site, radius: radius, style: style,
       styles: styles
     }, {pane: 'geomapIncidents', padding: 0.5});
     timings.markers = now();
@@ -782,28 +994,38 @@
     visible.fill(1);
     incidents.visible = visible;
 
+    var opening = 0;
     function openPaged(latlng, items, render, width) {
-      var body = pagedPopup(items, render);
-      var popup = L.popup({maxWidth: width, minWidth: 220, autoPanPadding: [40, 40]})
-        .setLatLng(latlng).setContent(body);
-      body.geomapPopup = popup;
-      popup.openOn(map);
+      var mine = ++opening;
+      return pagedPopup(items, render).then(function (body) {
+        if (mine !== opening) { return; }  // another click came first
+        var popup = L.popup({maxWidth: width, minWidth: 220, autoPanPadding: [40, 40]})
+          .setLatLng(latlng).setContent(body);
+        body.geomapPopup = popup;
+        popup.openOn(map);
+      });
+    }
+
+    function renderIncident(i) {
+      return D.text(i).then(function (text) { return incidentPopup(D, i, text); });
+    }
+
+    function openIncidents(items) {
+      return openPaged(latLngOf(D, items[0]), items, renderIncident, 360);
     }
 
     // Clicks: the smallest incident under the pointer, else a place.
     map.on('click', function (e) {
       var hits = map.hasLayer(incidents) ? incidents.hit(e.containerPoint, 3) : [];
       if (hits.length) {
-        var i0 = hits[0];
-        openPaged(L.latLng(D.inc.lat[i0], D.inc.lon[i0]), hits,
-          function (i) { return incidentPopup(D, i); }, 360);
+        openIncidents(hits);
         return;
       }
       var phits = map.hasLayer(places) ? places.hit(e.containerPoint, 3) : [];
       if (phits.length) {
         var j0 = phits[0];
         openPaged(L.latLng(P.lat[j0], P.lon[j0]), phits,
-          function (j) { return placePopup(D, j); }, 320);
+          function (j) { return Promise.resolve(placePopup(D, j)); }, 320);
       }
     });
     var hoverPending = false;
@@ -812,8 +1034,8 @@
       hoverPending = true;
       window.requestAnimationFrame(function () {
         hoverPending = false;
-        var over = (map.hasLayer(incidents) && incidents.hit(e.containerPoint, 3).length) ||
-          (map.hasLayer(places) && places.hit(e.containerPoint, 3).length);
+        var over = (map.hasLayer(incidents) && incidents.hit(e.containerPoint, 3, true).length) ||
+          (map.hasLayer(places) && places.hit(e.containerPoint, 3, true).length);
         map.getContainer().style.cursor = over ? 'pointer' : '';
       });
     });
@@ -823,8 +1045,9 @@
     // green/yellow/orange would read as event types.
     var clusters = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
       maxClusterRadius: 50, iconCreateFunction: clusterIcon});
-    clusters.bindPopup(function (layer) { return incidentPopup(D, layer.geomapIndex); },
-      {maxWidth: 360, minWidth: 220});
+    clusters.on('click', function (e) {
+      if (e.layer && e.layer.geomapIndex !== undefined) { openIncidents([e.layer.geomapIndex]); }
+    });
     var clusterMarkers = null;
     function fillClusters() {
       if (clusterMarkers === null) {
@@ -855,29 +1078,58 @@
     overlays['Labels'] = labels;
     L.control.layers(null, overlays, {collapsed: false, position: 'topright'}).addTo(map);
     titleControl(D, map);
-    legendControl(D, map);
-
+    // Filters: the time slider (up to a date, or one day; undated shown or not)
+    // and the event types ticked in the legend, applied in one pass.
+    var filter = {upto: null, single: false, undated: true,
+      types: new Uint8Array(D.types.length).fill(1)};
+    function applyFilter() {
+      var d = D.inc.d, t = D.inc.t, types = filter.types, upto = filter.upto;
+      var single = filter.single, undated = filter.undated, count = 0;
+      for (var i = 0; i < N; i++) {
+        var di = d[i];
+        var show = types[t[i]] && (di < 0 ? undated :
+          (upto === null || (single ? di === upto : di <= upto)));
+        visible[i] = show ? 1 : 0;
+        count += visible[i];
+      }
+      map.closePopup();
+      incidents.redraw();
+      if (built.clusters) { fillClusters(); }
+      if (built.heat) { heat.setLatLngs(heatPoints(D, visible)); }
+      api.visibleCount = count;
+    }
+    legendControl(D, map, function (type, shown) {
+      filter.types[type] = shown ? 1 : 0;
+      applyFilter();
+    });
     if (D.dates.length) {
       timeControl(D, map, function (upto, single, undated) {
-        var c = D.inc, count = 0;
-        for (var i = 0; i < N; i++) {
-          var di = c.d[i];
-          var show = di < 0 ? undated :
-            (upto === null || (single ? di === upto : di <= upto));
-          visible[i] = show ? 1 : 0;
-          count += visible[i];
-        }
-        map.closePopup();
-        incidents.redraw();
-        if (built.clusters) { fillClusters(); }
-        if (built.heat) { heat.setLatLngs(heatPoints(D, visible)); }
-        api.visibleCount = count;
+        filter.upto = upto;
+        filter.single = single;
+        filter.undated = undated;
+        applyFilter();
       });
     }
 
     api.layers = {incidents: incidents, places: places, clusters: clusters, heat: heat,
       base: base && base.fill, baseCopies: base && base.copies, labels: labels};
     api.visibleCount = N;
+    // For tests and tools: where incident i is, its text, the first incident of
+    // an article (a promise: it inflates every text chunk), opening a popup.
+    api.latLng = function (i) { return latLngOf(D, i); };
+    api.text = D.text;
+    api.find = function (articleId) {
+      var jobs = [];
+      for (var j = 0; j * D.textChunk < N; j++) { jobs.push(D.textChunkAt(j)); }
+      return Promise.all(jobs).then(function (chunks) {
+        for (var j = 0; j < chunks.length; j++) {
+          var k = chunks[j].a.indexOf(articleId);
+          if (k >= 0) { return j * D.textChunk + k; }
+        }
+        return -1;
+      });
+    };
+    api.openIncidents = openIncidents;
     timings.end = now();
     map.whenReady(function () {
       window.requestAnimationFrame(function () {
@@ -886,9 +1138,10 @@
           api.readyMs = window.performance ? window.performance.now() : null;
           api.ready = true;
           document.documentElement.setAttribute('data-geomap-ready', '1');
+          // The hit-test grid, before the first click needs it.
+          window.setTimeout(function () { incidents._index(); places._index(); }, 0);
         });
       });
     });
-    return api;
-  };
+  }
 }());
