@@ -84,6 +84,9 @@ class Gazetteer:
         self._trie.frombytes(blob[0])
         self._trie_bytes = len(blob[0])
         self._cache: dict[str, _Hits] = {}
+        # fuzzy answers by (key, countries, features, limit, score): a name
+        # unknown to the gazetteer tends to recur, and each search costs ms
+        self._fuzzy_cache: dict[tuple[Any, ...], list[Candidate]] = {}
         self._fuzzy_index: dict[str, tuple[list[int], list[str]]] | None = None
         self._reverse: tuple[Any, Any] | None = None
 
@@ -273,7 +276,14 @@ class Gazetteer:
         exact = self._filter(self._exact(norm), countries, feats)
         if exact or not fuzzy:
             return [c for _, c in exact[:limit]]
-        return self._fuzzy(norm, countries, feats, limit, min_score)
+        key = (norm, countries, feats, limit, min_score)
+        found = self._fuzzy_cache.get(key)
+        if found is None:
+            found = self._fuzzy(norm, countries, feats, limit, min_score)
+            if len(self._fuzzy_cache) >= _CACHE_SIZE:  # evict the oldest entry
+                self._fuzzy_cache.pop(next(iter(self._fuzzy_cache)), None)
+            self._fuzzy_cache[key] = found
+        return list(found)
 
     def lookup_many(
         self,
