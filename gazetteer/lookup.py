@@ -87,7 +87,9 @@ class Gazetteer:
         # fuzzy answers by (key, countries, features, limit, score): a name
         # unknown to the gazetteer tends to recur, and each search costs ms
         self._fuzzy_cache: dict[tuple[Any, ...], list[Candidate]] = {}
-        self._fuzzy_index: dict[str, tuple[list[int], list[str]]] | None = None
+        # first character -> (lengths, names of that length order), per letter
+        # on first use
+        self._fuzzy_index: dict[str, tuple[list[int], list[str]]] = {}
         self._reverse: tuple[Any, Any] | None = None
 
     # -- opening ---------------------------------------------------------------
@@ -129,14 +131,6 @@ class Gazetteer:
         except sqlite3.Error as err:
             raise GazetteerError(f"cannot open gazetteer store {path}: {err}") from err
         return cls(path, db)
-
-    def warm(self) -> None:
-        """Build the in-memory fuzzy-match index now rather than on first use.
-
-        A process that forks workers calls this first, so that they share one
-        index instead of each building its own (about a second of CPU each).
-        """
-        self._fuzzy_keys()
 
     def after_fork(self) -> None:
         """Give a forked child process a database connection of its own.
@@ -327,24 +321,15 @@ class Gazetteer:
 
     # -- fuzzy -----------------------------------------------------------------
 
-    def _fuzzy_keys(self) -> dict[str, tuple[list[int], list[str]]]:
-        """The fuzzy index, built on first use (once per process)."""
-        if self._fuzzy_index is None:
-            with self._lock:
-                if self._fuzzy_index is None:
-                    self._fuzzy_index = self._build_fuzzy_index()
-        return self._fuzzy_index
-
-    def _build_fuzzy_index(self) -> dict[str, tuple[list[int], list[str]]]:
-        buckets: dict[str, list[str]] = {}
-        for key in self._trie.iterkeys():
-            if len(key) >= _FUZZY_MIN_LEN:
-                buckets.setdefault(key[0], []).append(key)
-        index = {}
-        for first, keys in buckets.items():
+    def _fuzzy_bucket(self, first: str) -> tuple[list[int], list[str]]:
+        """Names starting with ``first`` (long enough to match fuzzily), by
+        length, with their lengths; read from the trie on first use."""
+        bucket = self._fuzzy_index.get(first)
+        if bucket is None:
+            keys = [k for k in self._trie.keys(first) if len(k) >= _FUZZY_MIN_LEN]
             keys.sort(key=len)
-            index[first] = ([len(k) for k in keys], keys)
-        return index
+            bucket = self._fuzzy_index[first] = ([len(k) for k in keys], keys)
+        return bucket
 
     def _fuzzy(
         self,
@@ -358,10 +343,7 @@ class Gazetteer:
 
         if len(norm) < _FUZZY_MIN_LEN:
             return []
-        entry = self._fuzzy_keys().get(norm[0])
-        if entry is None:
-            return []
-        lengths, keys = entry
+        lengths, keys = self._fuzzy_bucket(norm[0])
         t = min(max(min_score, 0.5), 1.0)
         lo = bisect.bisect_left(lengths, int(len(norm) * t / (2 - t)))
         hi = bisect.bisect_right(lengths, int(len(norm) * (2 - t) / t) + 1)

@@ -167,7 +167,6 @@ def _worker_pipeline(spec: PipelineSpec) -> Pipeline:
     """This worker process's pipeline for ``spec`` (loaded once per process)."""
     pipeline = spec.build()
     pipeline.nlp  # noqa: B018  (load model and gazetteer now, once)
-    pipeline.gazetteer.warm()  # before any fork: workers share the fuzzy index
     log.debug("process %d loaded the pipeline", os.getpid())
     return pipeline
 
