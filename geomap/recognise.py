@@ -526,10 +526,16 @@ def _institution_word_in(span: Span) -> bool:
 
 
 def _ent_of(doc: Doc, tok: Token) -> Span | None:
-    for ent in doc.ents:
-        if ent.start <= tok.i < ent.end:
-            return ent
-    return None
+    """The entity holding ``tok``, read off the IOB tags around it (as
+    ``doc.ents`` reads them: a B and the I's after it)."""
+    if tok.ent_iob_ not in ("B", "I"):
+        return None
+    start, end = tok.i, tok.i + 1
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return doc[start:end]
 
 
 def _region_context(doc: Doc, span: Span) -> bool:

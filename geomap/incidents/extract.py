@@ -161,5 +161,6 @@ def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention],
         sent = ctx.sents[si]
         drafts.append(Draft(si, sent.text.strip(), place, date, event_type_in(sent),
                             [r.figure] if r.figure is not None else [], own))
-    body = ctx.text[ctx.dateline_end:]
-    return assemble(drafts, article, event_type_of(body)), tolls
+    # the article's own event type, the fallback of its incidents (if any)
+    article_type = event_type_of(ctx.text[ctx.dateline_end:]) if drafts else None
+    return assemble(drafts, article, article_type), tolls
