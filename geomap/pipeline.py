@@ -108,18 +108,20 @@ def _original_case(result: ArticleResult, parsed: str) -> ArticleResult:
 
 def process_doc(
     doc: Doc, article: Article, gazetteer: Gazetteer,
-    *, country_focus: Sequence[str] = (),
+    *, country_focus: Sequence[str] = (), parsed: str | None = None,
 ) -> ArticleResult:
     """Resolve places and extract incidents from one parsed article (pure).
 
     ``doc`` is the parse of ``article.text`` or of its case-normalised form
-    (:meth:`Pipeline.prepare`); mention texts and quotes come from the article.
+    (:meth:`Pipeline.prepare`), ``parsed`` that text if the caller has it;
+    mention texts and quotes come from the article.
     """
+    parsed = doc.text if parsed is None else parsed
     mentions = resolve_doc(doc, article.id, gazetteer, country_focus=country_focus)
-    incidents, tolls = extract_incidents(doc, article, mentions)
+    incidents, tolls = extract_incidents(doc, article, mentions, text=parsed)
     result = ArticleResult(article=article, mentions=tuple(mentions),
                            incidents=tuple(incidents), tolls=tuple(tolls))
-    return _original_case(result, doc.text)
+    return _original_case(result, parsed)
 
 
 class Pipeline:
@@ -208,15 +210,15 @@ class Pipeline:
         nlp, gz = self.nlp, self.gazetteer
         focus = self.country_focus
         parts: list[ArticleResult] = []
-        for doc, (article, offset, last) in nlp.pipe(
+        for doc, (article, offset, last, parsed) in nlp.pipe(
                 self._pieces(map(as_article, articles)), as_tuples=True,
                 batch_size=self.batch_size):
             if offset == 0 and last:
-                yield process_doc(doc, article, gz, country_focus=focus)
+                yield process_doc(doc, article, gz, country_focus=focus, parsed=parsed)
                 continue
             piece = dataclasses.replace(
-                article, text=article.text[offset: offset + len(doc.text)])
-            part = process_doc(doc, piece, gz, country_focus=focus)
+                article, text=article.text[offset: offset + len(parsed)])
+            part = process_doc(doc, piece, gz, country_focus=focus, parsed=parsed)
             mentions = tuple(dataclasses.replace(m, start=m.start + offset,
                                                  end=m.end + offset)
                              for m in part.mentions)
@@ -230,19 +232,19 @@ class Pipeline:
                 parts = []
 
     def _pieces(self, articles: Iterable[Article]
-                ) -> Iterator[tuple[str, tuple[Article, int, bool]]]:
-        """``(text, (article, offset, is_last_piece))`` for ``nlp.pipe``."""
+                ) -> Iterator[tuple[str, tuple[Article, int, bool, str]]]:
+        """``(text, (article, offset, is_last_piece, text))`` for ``nlp.pipe``."""
         for article in articles:
             text = self.prepare(article.text)
             if len(text) <= self.chunk_chars:
-                yield text, (article, 0, True)
+                yield text, (article, 0, True, text)
                 continue
             log.info("article %s: %d characters, parsed in pieces", article.id,
                      len(text))
             prev: tuple[int, str] | None = None
             for piece in _chunks(text, self.chunk_chars):
                 if prev is not None:
-                    yield prev[1], (article, prev[0], False)
+                    yield prev[1], (article, prev[0], False, prev[1])
                 prev = piece
             assert prev is not None
-            yield prev[1], (article, prev[0], True)
+            yield prev[1], (article, prev[0], True, prev[1])

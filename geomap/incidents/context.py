@@ -124,11 +124,12 @@ def _dates(sent: Span, article_date: dt.date | None) -> tuple[DateMark, ...]:
     return tuple(out)
 
 
-def article_context(doc: Doc, article: Article,
-                    mentions: Sequence[Mention]) -> ArticleContext:
-    """Index an article's sentences, paragraphs, dateline, places and dates."""
+def article_context(doc: Doc, article: Article, mentions: Sequence[Mention],
+                    *, text: str | None = None) -> ArticleContext:
+    """Index an article's sentences, paragraphs, dateline, places and dates
+    (``text``: ``doc.text`` if the caller has it)."""
     sents = tuple(doc.sents)
-    text = doc.text
+    text = doc.text if text is None else text
     starts = _paragraph_starts(text)
     para: list[int] = []
     k = 0

@@ -72,10 +72,11 @@ class Decision:
     place_matrix: np.ndarray       # (candidates, PLACE_FEATURES)
 
 
-def decisions(doc: Doc, article: Article, mentions: Sequence[Mention]
-              ) -> tuple[ArticleContext, list[Decision]]:
-    """Every figure and figure-less report of the article, with features."""
-    ctx = article_context(doc, article, mentions)
+def decisions(doc: Doc, article: Article, mentions: Sequence[Mention],
+              *, text: str | None = None) -> tuple[ArticleContext, list[Decision]]:
+    """Every figure and figure-less report of the article, with features
+    (``text``: ``doc.text`` if the caller has it)."""
+    ctx = article_context(doc, article, mentions, text=text)
     figures = read_figures(doc)
     anchors: list[tuple[Token, Figure | None]] = [(f.trigger, f) for f in figures]
     with_figures = {ctx.sent_index(f.trigger) for f in figures}
@@ -119,7 +120,7 @@ def _date_of(ctx: ArticleContext, anchor: Token, triggers: Sequence[Token]
 
 
 def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention],
-                      *, weights: Weights | None = None
+                      *, weights: Weights | None = None, text: str | None = None
                       ) -> tuple[list[Incident], list[Toll]]:
     """Incidents (place, date, type, killed, wounded, quote) and set-aside tolls.
 
@@ -133,6 +134,8 @@ def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention],
         Its resolved place mentions (only literal ones can be locations).
     weights
         Fitted weights (default: the package's).
+    text
+        ``doc.text``, if the caller has it (saves joining the tokens again).
 
     Returns
     -------
@@ -140,7 +143,7 @@ def extract_incidents(doc: Doc, article: Article, mentions: Sequence[Mention],
         One incident per event; rejected figures counted over a period are tolls.
     """
     w = weights or default_weights()
-    ctx, rows = decisions(doc, article, mentions)
+    ctx, rows = decisions(doc, article, mentions, text=text)
     triggers = [r.anchor for r in rows]
     drafts: list[Draft] = []
     tolls: list[Toll] = []
