@@ -109,10 +109,12 @@ def _paragraph_starts(text: str) -> list[int]:
     return [0]
 
 
-def _dates(sent: Span, article_date: dt.date | None) -> tuple[DateMark, ...]:
+def _dates(sent: Span, article_date: dt.date | None, text: str
+           ) -> tuple[DateMark, ...]:
+    """The resolved date phrases of a sentence (``text``: its text)."""
     out = []
-    for expr in find_date_expressions(sent.text):
-        if is_reporting_context(sent.text, expr):
+    for expr in find_date_expressions(text):
+        if is_reporting_context(text, expr):
             continue
         resolved = resolve_relative_date(expr.text, article_date)
         if resolved is None:
@@ -139,7 +141,8 @@ def article_context(doc: Doc, article: Article, mentions: Sequence[Mention],
         para.append(k)
     dateline_end = _dateline_end(text)
     ctx = ArticleContext(doc, article, text, sents, tuple(para), dateline_end, (),
-                         tuple(_dates(s, article.date) for s in sents))
+                         tuple(_dates(s, article.date, text[s.start_char:s.end_char])
+                               for s in sents))
     cands = []
     for m in mentions:
         if m.place is None or m.role != "literal" or m.place.feature == "continent":
