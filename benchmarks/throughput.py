@@ -27,6 +27,13 @@ Optional comparisons on the same corpus:
     python benchmarks/throughput.py --articles 500 --repeat 3
     python benchmarks/throughput.py --articles 300 --repeat 1 --scaling --dask
     python benchmarks/throughput.py --rss 1000 20000 --unit passage
+    python benchmarks/throughput.py --shares --articles 300
+    python benchmarks/throughput.py --end-to-end --articles 587 --repeat 3
+
+``--shares`` prints the CPU seconds of every stage of the full pipeline (each
+spaCy component, then resolution and incidents): what each costs and which
+the look-up tables replaced. ``--end-to-end`` runs the bare model and the full
+pipeline each in a fresh process, imports and model loading included.
 """
 
 from __future__ import annotations
@@ -183,6 +190,87 @@ def _dask(articles: list[Article], batch_size: int) -> None:
           f"{start:.1f} s; results identical: {same})")
 
 
+def _shares(articles: list[Article], batch_size: int) -> None:
+    """CPU seconds of each stage of the full pipeline, component by component."""
+    from geomap.incidents import extract_incidents
+    from geomap.pipeline import Pipeline
+    from geomap.resolve import resolve_doc
+
+    pipeline = Pipeline(batch_size=batch_size)
+    nlp, gz = pipeline.nlp, pipeline.gazetteer
+    texts = [pipeline.prepare(a.text) for a in articles]
+    for _pass in range(2):  # the second pass, with every cache warm, is printed
+        times: dict[str, float] = {}
+        c = time.process_time()
+        docs = [nlp.make_doc(t) for t in texts]
+        times["tokenizer"] = time.process_time() - c
+        for name, proc in nlp.pipeline:
+            c = time.process_time()
+            if hasattr(proc, "pipe"):
+                docs = list(proc.pipe(docs, batch_size=batch_size))
+            else:  # a plain function component
+                docs = [proc(d) for d in docs]
+            kind = getattr(proc, "__name__", type(proc).__name__)
+            times[f"{name} ({kind})"] = time.process_time() - c
+        c = time.process_time()
+        found = [resolve_doc(d, a.id, gz) for d, a in zip(docs, articles, strict=True)]
+        times["resolution (geomap.resolve)"] = time.process_time() - c
+        c = time.process_time()
+        for d, a, m in zip(docs, articles, found, strict=True):
+            extract_incidents(d, a, m)
+        times["incidents (geomap.incidents)"] = time.process_time() - c
+    total = sum(times.values())
+    print(f"CPU seconds per stage on {len(articles)} articles (second pass):")
+    for name, sec in times.items():
+        print(f"  {name:42s} {sec:6.2f} s {100 * sec / total:5.1f}%")
+    print(f"  {'total':42s} {total:6.2f} s")
+
+
+def _child(kind: str, n: int, batch_size: int) -> None:
+    """One end-to-end run in this fresh process: imports, load, the corpus."""
+    t = time.perf_counter()
+    texts = [a.text for a in corpus(n)]
+    if kind == "bare":
+        import spacy
+
+        from geomap.nlp import DEFAULT_MODEL
+        for _doc in spacy.load(DEFAULT_MODEL).pipe(texts, batch_size=batch_size):
+            pass
+    else:
+        from geomap.pipeline import Pipeline
+
+        for _res in Pipeline(batch_size=batch_size).process_many(texts):
+            pass
+    print(json.dumps({"seconds": time.perf_counter() - t}))
+
+
+def _end_to_end(n: int, repeat: int, batch_size: int) -> None:
+    """Bare model vs full pipeline, each in a fresh process, start-up included."""
+    wall: dict[str, list[float]] = {"bare": [], "full": []}
+    cpu: dict[str, list[float]] = {"bare": [], "full": []}
+    load = os.getloadavg()[0]
+    for _ in range(repeat):
+        for kind in wall:  # alternate, so both see the same load
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            subprocess.run([sys.executable, __file__, "--child", kind, "--articles",
+                            str(n), "--batch-size", str(batch_size)], check=True,
+                           capture_output=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+            wall[kind].append(time.perf_counter() - t)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[kind].append(after.ru_utime + after.ru_stime
+                             - before.ru_utime - before.ru_stime)
+    b, f = statistics.median(wall["bare"]), statistics.median(wall["full"])
+    bc, fc = statistics.median(cpu["bare"]), statistics.median(cpu["full"])
+    print(f"end to end, {n} articles, fresh process each, start-up included "
+          f"(medians of {repeat}, load average {load:.2f} -> "
+          f"{os.getloadavg()[0]:.2f}):")
+    print(f"  bare spacy.load + nlp.pipe : {b:6.1f} s wall {bc:6.1f} s CPU")
+    print(f"  full geomap pipeline       : {f:6.1f} s wall {fc:6.1f} s CPU")
+    print(f"  ratio full/bare throughput : {b / f:.3f} wall, {bc / fc:.3f} CPU")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=400)
@@ -199,7 +287,23 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rss", type=int, nargs="+", metavar="N",
                     help="only: peak RSS streaming N articles into a store, per N")
     ap.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--shares", action="store_true",
+                    help="only: CPU seconds of each pipeline stage (spaCy components, "
+                         "resolution, incidents)")
+    ap.add_argument("--end-to-end", action="store_true",
+                    help="only: bare model vs full pipeline in fresh processes, "
+                         "start-up included")
+    ap.add_argument("--child", choices=["bare", "full"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.child:
+        _child(args.child, args.articles, args.batch_size)
+        return
+    if args.shares:
+        _shares(corpus(args.articles, args.unit), args.batch_size)
+        return
+    if args.end_to_end:
+        _end_to_end(args.articles, args.repeat, args.batch_size)
+        return
     if args.rss_child:
         _rss_child(args.rss_child, args.unit, args.batch_size)
         return
