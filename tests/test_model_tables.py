@@ -143,3 +143,16 @@ def test_an_overwriting_lemmatizer_is_left_alone():
     nlp.add_pipe("lemmatizer", config={"mode": "lookup", "overwrite": True})
     assert replace_lemmatizer(nlp) is False
     assert replace_lemmatizer(spacy.blank("en")) is False
+
+
+def test_replaced_lemmatizer_equals_a_stock_model_on_inflected_words(model):
+    from geomap.nlp.lemma_table import replace_lemmatizer
+
+    ours = spacy.load(DEFAULT_MODEL)
+    assert replace_lemmatizer(ours)
+    text = ("The oxen were herded past shelled villages; geese flew while mice "
+            "scurried. Strafed convoys, burnt-out lorries and the wounded "
+            "were ferried across flooded fields by the likeliest volunteers.")
+    stock = [t.lemma_ for t in model(text)]
+    assert [t.lemma_ for t in ours(text)] == stock
+    assert {"herd", "shell", "mouse", "ferry"} <= set(stock)  # rules exercised
