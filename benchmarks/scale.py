@@ -9,12 +9,13 @@ dominates and 20k fit in minutes). Commands: ``extract`` (jsonl), ``map``
 (GeoJSON layers + map; without ``--store`` results spill to a temporary store)
 and ``map --store`` (a fresh store in the output directory).
 
-Prints, per command and size, the median wall seconds, articles/s and peak
-RSS (MB) over ``--repeat`` rounds (each round runs every size and command
-side by side, so machine load drifts hit all alike), then per command the
-slope: the log-log exponent of time and of RSS against N (1.0 = linear,
-0.0 = flat) between the smallest and the largest size, the marginal rate
-(articles/s once started) and the RSS ratio largest/smallest.
+Prints, per command and size, the median wall seconds, articles/s, CPU
+seconds (user + system of the process tree: what a shared machine disturbs
+least) and peak RSS (MB) over ``--repeat`` rounds (each round runs every size
+and command side by side, so machine load drifts hit all alike), then per
+command the slope: the log-log exponent of time (and CPU) and of RSS against N
+(1.0 = linear, 0.0 = flat) between the smallest and the largest size, the
+marginal rate (articles/s once started) and the RSS ratio largest/smallest.
 
 Peak RSS is ``ru_maxrss`` of the CLI process tree (``os.wait4``: the largest
 single process, worker processes included); the driver imports no geomap
@@ -77,8 +78,10 @@ def _write_long(path: Path, chars: int) -> None:
                    check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-def measure(argv: list[str], root: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one ``geomap`` run in a fresh process."""
+def measure(argv: list[str], root: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds of one ``geomap`` run in a
+    fresh process (CPU: user + system of the process tree, which a busy machine
+    disturbs far less than wall time)."""
     env = {**os.environ, "PYTHONPATH": str(root)}
     with tempfile.TemporaryFile() as err_file:
         t = time.perf_counter()
@@ -92,7 +95,7 @@ def measure(argv: list[str], root: Path) -> tuple[float, float]:
     if proc.returncode:
         raise SystemExit(f"geomap {' '.join(argv)} failed ({proc.returncode}): "
                          f"{err.strip()}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def _exponent(x0: float, y0: float, x1: float, y1: float) -> float:
@@ -107,7 +110,7 @@ def corpus_scale(sizes: list[int], commands: list[str], unit: str, repeat: int,
         chars = {}
         for n in sizes:
             chars[n] = _write_corpus(work / f"corpus-{n}.jsonl", n, unit)
-        runs: dict[tuple[str, int], list[tuple[float, float]]] = {}
+        runs: dict[tuple[str, int], list[tuple[float, float, float]]] = {}
         for r in range(repeat):
             for n in sizes:
                 for cmd in commands:
@@ -123,20 +126,21 @@ def corpus_scale(sizes: list[int], commands: list[str], unit: str, repeat: int,
     print(f"corpus: real texts as {unit}s, {processes} process(es), median of "
           f"{repeat}; geomap at {root}")
     print(f"{'command':10s} {'N':>7s} {'chars':>11s} {'wall s':>8s} "
-          f"{unit + 's/s':>11s} {'peak RSS MB':>12s}")
+          f"{unit + 's/s':>11s} {'CPU s':>8s} {'peak RSS MB':>12s}")
     for cmd in commands:
         med = {}
         for n in sizes:
-            secs = statistics.median(s for s, _ in runs[cmd, n])
-            rss = statistics.median(m for _, m in runs[cmd, n])
-            med[n] = (secs, rss)
+            secs, rss, cpu = (statistics.median(r[k] for r in runs[cmd, n])
+                              for k in range(3))
+            med[n] = (secs, rss, cpu)
             print(f"{cmd:10s} {n:7d} {chars[n]:11d} {secs:8.1f} {n / secs:11.1f} "
-                  f"{rss:12.0f}")
+                  f"{cpu:8.1f} {rss:12.0f}")
         if len(sizes) > 1:
             a, b = sizes[0], sizes[-1]
-            (ta, ra), (tb, rb) = med[a], med[b]
+            (ta, ra, ca), (tb, rb, cb) = med[a], med[b]
             print(f"{cmd:10s} slope {a}->{b}: time ~ N^{_exponent(a, ta, b, tb):.2f}"
-                  f", RSS ~ N^{_exponent(a, ra, b, rb):.3f}; marginal "
+                  f" (CPU ~ N^{_exponent(a, ca, b, cb):.2f}), RSS ~ "
+                  f"N^{_exponent(a, ra, b, rb):.3f}; marginal "
                   f"{(b - a) / (tb - ta):.1f} {unit}s/s; RSS ratio "
                   f"{rb / ra:.3f}")
 
@@ -148,18 +152,19 @@ def article_scale(mbs: list[float], root: Path) -> None:
             chars = int(mb * 1_000_000)
             path = Path(tmp) / f"long-{mb}.txt"
             _write_long(path, chars)
-            secs, rss = measure(["extract", str(path), "-o",
-                                 str(Path(tmp) / f"out-{mb}.jsonl"),
-                                 "--processes", "1"], root)
-            rows.append((chars, secs, rss))
+            secs, rss, cpu = measure(["extract", str(path), "-o",
+                                      str(Path(tmp) / f"out-{mb}.jsonl"),
+                                      "--processes", "1"], root)
+            rows.append((chars, secs, rss, cpu))
             print(f"one article of {chars:9d} characters: {secs:7.1f} s "
-                  f"({chars / secs:6.0f} chars/s), peak RSS {rss:5.0f} MB",
-                  flush=True)
+                  f"({chars / secs:6.0f} chars/s), CPU {cpu:7.1f} s, "
+                  f"peak RSS {rss:5.0f} MB", flush=True)
     if len(rows) > 1:
-        (ca, ta, ra), (cb, tb, rb) = rows[0], rows[-1]
-        print(f"slope {ca}->{cb} characters: time ~ n^{_exponent(ca, ta, cb, tb):.2f}"
-              f", RSS ~ n^{_exponent(ca, ra, cb, rb):.2f}; marginal "
-              f"{(cb - ca) / (tb - ta):.0f} chars/s")
+        (na, ta, ra, ca), (nb, tb, rb, cb) = rows[0], rows[-1]
+        print(f"slope {na}->{nb} characters: time ~ n^{_exponent(na, ta, nb, tb):.2f}"
+              f" (CPU ~ n^{_exponent(na, ca, nb, cb):.2f}), RSS ~ "
+              f"n^{_exponent(na, ra, nb, rb):.2f}; marginal "
+              f"{(nb - na) / (tb - ta):.0f} chars/s")
 
 
 def main(argv: list[str] | None = None) -> None:
