@@ -23,6 +23,9 @@ Optional comparisons on the same corpus:
     subprocess, and the growth between the sizes. ``--unit passage`` cuts the
     real articles into passages of three sentences (more, shorter articles:
     the per-article costs that could leak dominate, and 20k fit in minutes).
+    ``benchmarks/scale.py`` measures the same end to end through the CLI
+    (``extract``, ``map`` with its temporary store, ``map --store``), reusing
+    this corpus.
 
     python benchmarks/throughput.py --articles 500 --repeat 3
     python benchmarks/throughput.py --articles 300 --repeat 1 --scaling --dask

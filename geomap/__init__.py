@@ -44,9 +44,11 @@ __all__ = [
     "open_store",
     "read_articles",
     "run",
+    "temporary_store",
     "to_geodataframe",
     "to_geojson",
     "to_map",
+    "write_outputs",
 ]
 
 _LAZY = {
@@ -65,6 +67,8 @@ _LAZY = {
     "StoreSink": "geomap.runner",
     "run": "geomap.runner",
     "open_store": "geomap.results",
+    "temporary_store": "geomap.results",
+    "write_outputs": "geomap.outputs",
     "read_articles": "geomap.ingest",
     "to_geodataframe": "geomap.api",
     "to_geojson": "geomap.api",
@@ -78,8 +82,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from geomap.executors import LocalExecutor, PipelineSpec
     from geomap.ingest import read_articles
     from geomap.models import Article, ArticleResult, Incident, Mention, Place
+    from geomap.outputs import write_outputs
     from geomap.pipeline import Pipeline
-    from geomap.results import open_store
+    from geomap.results import open_store, temporary_store
     from geomap.runner import MemorySink, StoreSink, run
 
 

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import IO, Any, TextIO
@@ -367,15 +367,21 @@ def _executor(args: argparse.Namespace, spec: Any) -> Any:
     return LocalExecutor(spec, processes=processes)
 
 
-def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
-    """Run the input through :func:`geomap.run`; the results without texts.
+@contextlib.contextmanager
+def _results(args: argparse.Namespace, stderr: TextIO,
+             ) -> Iterator[Callable[[], Iterator[ArticleResult]]]:
+    """Run the input through :func:`geomap.run`; yield a function that streams
+    the results (without texts) afresh per call.
 
     With ``--store`` the results go to the store (committed per batch, stored
-    articles skipped) and everything the store holds is returned.
+    articles skipped) and everything the store holds is streamed. Without, they
+    spill to a temporary store, removed on exit even on error: memory stays
+    flat in the corpus instead of holding every result.
     """
     from geomap.executors import PipelineSpec
     from geomap.ingest import iter_files
-    from geomap.runner import MemorySink, StoreSink, run
+    from geomap.results import open_store, temporary_store
+    from geomap.runner import StoreSink, run
 
     for _ in iter_files(args.paths):  # missing paths fail before any work
         pass
@@ -387,25 +393,28 @@ def _results(args: argparse.Namespace, stderr: TextIO) -> list[ArticleResult]:
     spec = PipelineSpec(model=args.model, gazetteer=args.gazetteer,
                         batch_size=args.batch_size,
                         country_focus=_country_focus(args, stderr))
-    with contextlib.ExitStack() as stack:
-        executor = stack.enter_context(_executor(args, spec))
-        sink: Any = MemorySink()
+    with contextlib.ExitStack() as keep:  # the store outlives the workers
         if args.store is not None:
-            from geomap.results import DEFAULT_STORE_NAME, open_store
+            from geomap.results import DEFAULT_STORE_NAME
 
             target = args.store or str(
                 (Path(args.output) if args.command == "map" else DEFAULT_OUTPUT)
                 / DEFAULT_STORE_NAME)
-            sink = StoreSink(stack.enter_context(open_store(target)),
+            sink = StoreSink(keep.enter_context(open_store(target)),
                              resume=args.resume)
-        bar = stack.enter_context(_bar_for(args, stderr, "articles"))
-        done = run(articles, executor, sink, batch_size=args.batch_size,
-                   progress=bar.update if bar is not None else None)
+        else:
+            sink = StoreSink(keep.enter_context(temporary_store()), resume=False,
+                             keep_text=False)
+        with contextlib.ExitStack() as stack:
+            executor = stack.enter_context(_executor(args, spec))
+            bar = stack.enter_context(_bar_for(args, stderr, "articles"))
+            done = run(articles, executor, sink, batch_size=args.batch_size,
+                       progress=bar.update if bar is not None else None)
         if args.store is not None and not args.quiet:
             stderr.write(f"geomap: store {sink.store.url}: {done.stats.processed} "
                          f"articles processed, {done.stats.skipped} already "
                          "stored\n")
-        return list(done.results())
+        yield done.results
 
 
 def _write_rows(rows: Iterator[dict[str, Any]], fields: Sequence[str], fmt: str,
@@ -440,10 +449,11 @@ def _emit(rows: Iterator[dict[str, Any]], fields: Sequence[str], fmt: str,
 # -- commands -----------------------------------------------------------------
 
 def _cmd_extract(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from geomap.outputs import split_results
+    from geomap.merge import merge_incidents
     from geomap.outputs.records import INCIDENT_FIELDS, incident_record
 
-    incidents, _ = split_results(_results(args, stderr))
+    with _results(args, stderr) as results:
+        incidents = merge_incidents(i for r in results() for i in r.incidents)
     _emit((incident_record(i) for i in incidents), INCIDENT_FIELDS, args.format,
           args.output, stdout)
     return ExitStatus.OK
@@ -452,11 +462,11 @@ def _cmd_extract(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
 def _cmd_places(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from geomap.outputs.records import PLACE_FIELDS, mention_record
 
-    results = _results(args, stderr)
-    # a people's name ("Syrian", role "demonym") is no place of its own
-    rows = (mention_record(m) for r in results for m in r.mentions
-            if m.place and m.role != "demonym")
-    _emit(rows, PLACE_FIELDS, args.format, args.output, stdout)
+    with _results(args, stderr) as results:
+        # a people's name ("Syrian", role "demonym") is no place of its own
+        rows = (mention_record(m) for r in results() for m in r.mentions
+                if m.place and m.role != "demonym")
+        _emit(rows, PLACE_FIELDS, args.format, args.output, stdout)
     return ExitStatus.OK
 
 
@@ -466,11 +476,9 @@ def _cmd_map(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise InputError(f"cannot write to '{out}': not a directory")
     from geomap.outputs import write_outputs
 
-    results = _results(args, stderr)
-    written = write_outputs(out, results, offline=args.offline,
-                            formats=args.formats, title=args.title)
-    n_inc = sum(len(r.incidents) for r in results)
-    log.info("%d articles, %d incidents", len(results), n_inc)
+    with _results(args, stderr) as results:
+        written = write_outputs(out, results, offline=args.offline,
+                                formats=args.formats, title=args.title)
     if not args.quiet:
         stderr.write(f"geomap: wrote {', '.join(str(p) for p in written)}\n")
     return ExitStatus.OK

@@ -13,11 +13,12 @@ well separated in space or time, which is what the 25 km rule assumes).
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
-from geomap.geo import haversine_km
+from geomap.geo import EARTH_RADIUS_KM, haversine_km
 from geomap.models import (
     EVENT_TYPE_SPECIFICITY,
     PRECISION_RANK,
@@ -131,6 +132,55 @@ def _sort_key(inc: Incident) -> tuple:
             inc.event_type, inc.killed or -1, inc.wounded or -1)
 
 
+def _near_pairs(places: Sequence[Place], max_km: float
+                ) -> Iterator[tuple[int, int]]:
+    """Index pairs ``(i, j)``, ``i < j``, of ``places`` that may pass
+    :func:`same_place`: the same GeoNames entry or points within ``max_km``.
+
+    Points go into a grid of cubes on the unit sphere in 3-D, as wide as the
+    chord of ``max_km``, so a near pair lies in neighbouring cubes (no trouble
+    at the poles or the date line); the pairs of one date are then found in
+    time linear in their number instead of quadratic.
+
+    >>> from geomap.models import Place
+    >>> ps = [Place(1, "A", 50.0, 30.0, "UA", None, "city"),
+    ...       Place(2, "B", 50.1, 30.1, "UA", None, "city"),
+    ...       Place(3, "C", 46.0, 31.0, "UA", None, "city"),
+    ...       Place(1, "A", 50.0, 30.0, "UA", None, "city")]
+    >>> sorted(_near_pairs(ps, 25.0))
+    [(0, 1), (0, 3), (1, 3)]
+    """
+    chord = 2 * math.sin(min(max(max_km, 0.0) / (2 * EARTH_RADIUS_KM), math.pi / 2))
+    size = max(chord * 1.001, 1e-9)
+    cells: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    keys: list[tuple[int, int, int] | None] = []
+    same_id: dict[int, list[int]] = defaultdict(list)
+    for i, p in enumerate(places):
+        same_id[p.geonameid].append(i)
+        key = None
+        if math.isfinite(p.lat) and math.isfinite(p.lon):
+            lat, lon = math.radians(p.lat), math.radians(p.lon)
+            xyz = (math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon),
+                   math.sin(lat))
+            key = (math.floor(xyz[0] / size), math.floor(xyz[1] / size),
+                   math.floor(xyz[2] / size))
+            cells[key].append(i)
+        keys.append(key)
+    steps = (-1, 0, 1)
+    for i, p in enumerate(places):
+        near = {j for j in same_id[p.geonameid] if j > i}
+        key = keys[i]
+        if key is not None:
+            for dx in steps:
+                for dy in steps:
+                    for dz in steps:
+                        cell = cells.get((key[0] + dx, key[1] + dy, key[2] + dz))
+                        if cell:
+                            near.update(j for j in cell if j > i)
+        for j in sorted(near):
+            yield i, j
+
+
 def merge_incidents(incidents: Iterable[Incident], *, max_km: float = 25.0
                     ) -> list[Incident]:
     """Merge incidents that describe the same event, across articles.
@@ -168,15 +218,27 @@ def merge_incidents(incidents: Iterable[Incident], *, max_km: float = 25.0
     for idx, inc in enumerate(items):
         if inc.place is not None:
             by_date[inc.date].append(idx)
+    def union(i: int, j: int) -> None:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+
     for group in by_date.values():
-        for pos, i in enumerate(group):
-            for j in group[pos + 1:]:
-                a, b = items[i], items[j]
-                if (types_compatible(a.event_type, b.event_type)
-                        and same_place(a.place, b.place, max_km)):
-                    ri, rj = find(i), find(j)
-                    if ri != rj:
-                        parent[max(ri, rj)] = min(ri, rj)
+        # Same place and type: always one event. Only the first of each such
+        # class is compared with the others (the relation is the same for all).
+        first: dict[tuple[Place | None, str], int] = {}
+        for i in group:
+            union(first.setdefault((items[i].place, items[i].event_type), i), i)
+        reps = list(first.values())
+        places = [items[i].place for i in reps]
+        for pi, pj in _near_pairs(places, max_km):  # type: ignore[arg-type]
+            i, j = reps[pi], reps[pj]
+            if find(i) == find(j):
+                continue
+            a, b = items[i], items[j]
+            if (types_compatible(a.event_type, b.event_type)
+                    and same_place(a.place, b.place, max_km)):
+                union(i, j)
     clusters: dict[int, list[Incident]] = defaultdict(list)
     for idx, inc in enumerate(items):
         clusters[find(idx)].append(inc)

@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -24,7 +25,7 @@ from geomap.nlp import DEFAULT_MODEL, load_nlp
 from geomap.nlp.truecase import NameTest, gazetteer_names, truecase
 from geomap.resolve import resolve_doc
 
-__all__ = ["CHUNK_CHARS", "Pipeline", "process_doc"]
+__all__ = ["BATCH_CHARS", "CHUNK_CHARS", "Pipeline", "process_doc"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,14 @@ CHUNK_CHARS = 20_000
 Well above a news article (2-10k characters); it bounds the memory of one
 ``Doc`` and the cost of per-document steps that grow faster than linearly."""
 
+BATCH_CHARS = 100_000
+"""At most this many characters go through ``nlp.pipe`` at once (and at least
+one text): the model's working memory grows with the characters of a batch
+(about 3 KB per character with the small model), not with its count, so
+32 pieces of a long article must not be parsed together. Measured in
+``benchmarks/scale.py --article-mb``."""
+
+_T = TypeVar("_T")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -69,6 +78,26 @@ def _chunks(text: str, limit: int) -> Iterator[tuple[int, str]]:
         yield start, text[start:cut]
         start = cut
     yield start, text[start:]
+
+
+def _batches(items: Iterable[tuple[str, _T]], size: int, chars: int,
+             ) -> Iterator[list[tuple[str, _T]]]:
+    """Consecutive groups of at most ``size`` items and ``chars`` characters
+    (a longer single item is a group of its own).
+
+    >>> [len(b) for b in _batches([("ab", 0), ("cd", 1), ("e", 2)], 8, 4)]
+    [2, 1]
+    """
+    batch: list[tuple[str, _T]] = []
+    n = 0
+    for item in items:
+        if batch and (len(batch) >= size or n + len(item[0]) > chars):
+            yield batch
+            batch, n = [], 0
+        batch.append(item)
+        n += len(item[0])
+    if batch:
+        yield batch
 
 
 def _parseable(text: str) -> str:
@@ -154,6 +183,8 @@ class Pipeline:
         self._nlp: Language | None = None
         self._names: NameTest | None = None
         self.chunk_chars = CHUNK_CHARS
+        self.batch_chars = BATCH_CHARS
+        self._warned = False
 
     def prepare(self, text: str) -> str:
         """The text the model reads: encodable, upper-case copy in ordinary case.
@@ -201,18 +232,18 @@ class Pipeline:
         This is the in-process engine that executors call (see
         :mod:`geomap.executors`); to run a corpus, with worker processes, Dask
         or a results store, use :func:`geomap.run`. Articles go through
-        ``nlp.pipe`` in batches of ``batch_size``.
+        ``nlp.pipe`` in batches of ``batch_size`` texts and at most
+        ``batch_chars`` characters.
 
         An article longer than ``chunk_chars`` is parsed in pieces cut at
         paragraph or sentence ends (:func:`_chunks`); its mentions keep offsets
         into the full text and its incidents are those of all pieces.
         """
-        nlp, gz = self.nlp, self.gazetteer
+        gz = self.gazetteer
         focus = self.country_focus
         parts: list[ArticleResult] = []
-        for doc, (article, offset, last, parsed) in nlp.pipe(
-                self._pieces(map(as_article, articles)), as_tuples=True,
-                batch_size=self.batch_size):
+        for doc, (article, offset, last, parsed) in self._parse(
+                self._pieces(map(as_article, articles))):
             if offset == 0 and last:
                 yield process_doc(doc, article, gz, country_focus=focus, parsed=parsed)
                 continue
@@ -231,6 +262,12 @@ class Pipeline:
                     tolls=tuple(t for r in parts for t in r.tolls))
                 parts = []
 
+    def _parse(self, pieces: Iterable[tuple[str, tuple[Article, int, bool, str]]]
+               ) -> Iterator[tuple[Doc, tuple[Article, int, bool, str]]]:
+        """``nlp.pipe`` over ``(text, context)`` in character-bounded batches."""
+        for batch in _batches(pieces, self.batch_size, self.batch_chars):
+            yield from self.nlp.pipe(batch, as_tuples=True, batch_size=len(batch))
+
     def _pieces(self, articles: Iterable[Article]
                 ) -> Iterator[tuple[str, tuple[Article, int, bool, str]]]:
         """``(text, (article, offset, is_last_piece, text))`` for ``nlp.pipe``."""
@@ -239,8 +276,11 @@ class Pipeline:
             if len(text) <= self.chunk_chars:
                 yield text, (article, 0, True, text)
                 continue
-            log.info("article %s: %d characters, parsed in pieces", article.id,
-                     len(text))
+            # Once per pipeline (worker): a corpus of long articles is one warning.
+            (log.info if self._warned else log.warning)(
+                "article %s: %d characters, parsed in pieces of at most %d",
+                article.id, len(text), self.chunk_chars)
+            self._warned = True
             prev: tuple[int, str] | None = None
             for piece in _chunks(text, self.chunk_chars):
                 if prev is not None:

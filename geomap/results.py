@@ -26,6 +26,7 @@ All SQL goes through SQLAlchemy expressions with bound parameters.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -33,6 +34,7 @@ import logging
 import math
 import os
 import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -52,6 +54,7 @@ __all__ = [
     "Store",
     "open_store",
     "store_url",
+    "temporary_store",
     "text_hash",
 ]
 
@@ -995,6 +998,26 @@ def _incident_from(row: Any) -> Incident:
 def _reason(err: BaseException) -> str:
     orig = getattr(err, "orig", None) or err
     return " ".join(str(orig).split())[:300]
+
+
+@contextlib.contextmanager
+def temporary_store() -> Iterator[Store]:
+    """A new SQLite store in a temporary directory, removed on exit, even on error.
+
+    Where ``geomap map``/``extract`` spill a run's results without ``--store``,
+    so that memory stays flat in the corpus; the directory is made under
+    ``TMPDIR`` (mind a RAM-backed ``/tmp`` for very large runs).
+
+    >>> with temporary_store() as store:
+    ...     where = Path(store.engine.url.database)
+    ...     store.counts()["articles"], where.exists()
+    (0, True)
+    >>> where.exists(), where.parent.exists()
+    (False, False)
+    """
+    with tempfile.TemporaryDirectory(prefix="geomap-") as tmp, \
+            open_store(Path(tmp) / DEFAULT_STORE_NAME) as store:
+        yield store
 
 
 def open_store(target: str | os.PathLike[str], *, create: bool = True) -> Store:

@@ -74,11 +74,21 @@ class Sink(Protocol):
         ...  # pragma: no cover
 
 
+def _textless(result: ArticleResult) -> ArticleResult:
+    return dataclasses.replace(result,
+                               article=dataclasses.replace(result.article, text=""))
+
+
 class MemorySink:
     """Keep results in memory, each without its article text.
 
-    Outputs need only the records, so memory follows the results, not the
-    corpus. ``keep_text=True`` keeps the texts too.
+    Outputs need only the records, so memory follows the results (mentions
+    and incidents, a few KB per article), not the texts; it still grows with
+    the corpus. The default sink of :func:`run`, whose caller gets Python
+    objects back; ``geomap map``/``extract`` instead spill to a
+    :func:`geomap.results.temporary_store` through a :class:`StoreSink`
+    (``keep_text=False``) and stream their outputs from it, so that their
+    memory stays flat in the corpus. ``keep_text=True`` keeps the texts too.
 
     Examples
     --------
@@ -99,9 +109,7 @@ class MemorySink:
     def write(self, results: list[ArticleResult]) -> None:
         """Append a batch (texts dropped unless ``keep_text``)."""
         if not self.keep_text:
-            results = [dataclasses.replace(
-                r, article=dataclasses.replace(r.article, text=""))
-                for r in results]
+            results = [_textless(r) for r in results]
         self._results.extend(results)
 
     def results(self) -> Iterator[ArticleResult]:
@@ -119,11 +127,18 @@ class StoreSink:
     resume
         Skip articles the store already has with the same text and date;
         ``False`` processes everything again (and replaces the old rows).
+    keep_text
+        Store the article texts (what a resumed run and the review need);
+        ``False`` stores them empty, as :class:`MemorySink` keeps them, for a
+        store that only holds a run's results until its outputs are written
+        (:func:`geomap.results.temporary_store`).
     """
 
-    def __init__(self, store: Store, *, resume: bool = True) -> None:
+    def __init__(self, store: Store, *, resume: bool = True,
+                 keep_text: bool = True) -> None:
         self.store = store
         self.resume = resume
+        self.keep_text = keep_text
 
     def done(self, articles: list[Article]) -> set[str]:
         """Ids the store already holds with the same text and date."""
@@ -131,6 +146,8 @@ class StoreSink:
 
     def write(self, results: list[ArticleResult]) -> None:
         """Commit one batch."""
+        if not self.keep_text:
+            results = [_textless(r) for r in results]
         self.store.write(results)
 
     def results(self) -> Iterator[ArticleResult]:
@@ -198,7 +215,10 @@ def run(
     executor
         Where the work runs (default: this process, the default pipeline).
     sink
-        Where results go (default: :class:`MemorySink`).
+        Where results go (default: :class:`MemorySink`, which holds every
+        result; for a corpus too large for that, a :class:`StoreSink` on a
+        store, e.g. :func:`geomap.results.temporary_store`, whose
+        ``results`` streams them back).
     batch_size
         Results handed to the sink at a time (one store transaction).
     lookup_size

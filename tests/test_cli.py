@@ -615,3 +615,62 @@ def test_a_model_that_is_not_installed_is_one_line(tmp_path, model, hint):
     assert (code, out) == (1, "")
     assert err == (f"geomap: error: spaCy model '{model}' is not installed; "
                    f"run: {hint}")
+
+
+@pytest.fixture
+def spills(tmp_path, monkeypatch):
+    """The temporary stores the CLI spills to (paths), under a private TMPDIR."""
+    import contextlib
+    import tempfile
+
+    import geomap.results
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    made = []
+    real = geomap.results.temporary_store
+
+    @contextlib.contextmanager
+    def spy():
+        with real() as store:
+            made.append(Path(store.engine.url.database))
+            yield store
+
+    monkeypatch.setattr(geomap.results, "temporary_store", spy)
+    return tmp, made
+
+
+@pytest.mark.issue(16)
+def test_map_spills_to_a_temporary_store_removed_after_even_on_error(
+        tmp_path, spills):
+    tmp, made = spills
+    out_dir = tmp_path / "out"
+    code, _, _ = run("map", str(EXAMPLES / "mykolaiv_strike.txt"), "-o",
+                     str(out_dir), "-q")
+    assert code == 0
+    assert (out_dir / "incidents.geojson").exists()
+    assert len(made) == 1 and made[0].parent.parent == tmp
+    assert list(tmp.iterdir()) == []  # store and its directory removed
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(EXAMPLES / "mykolaiv_strike.txt", src)
+    (src / "zz.jsonl").write_text('{"text": "Blast in Kabul."}\n{oops\n')
+    code, _, err = run("extract", str(src), "-o", str(tmp_path / "x.jsonl"))
+    assert code == 1 and "zz.jsonl:2: not valid JSON" in err
+    assert len(made) == 2 and not made[1].exists()
+    assert list(tmp.iterdir()) == []
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+@pytest.mark.issue(16)
+def test_store_option_keeps_its_store_and_spills_nothing(tmp_path, spills):
+    tmp, made = spills
+    out_dir = tmp_path / "out"
+    code, _, err = run("map", str(EXAMPLES / "mykolaiv_strike.txt"), "-o",
+                       str(out_dir), "--store")
+    assert code == 0 and "1 articles processed" in err
+    assert made == [] and list(tmp.iterdir()) == []
+    with sqlite3.connect(out_dir / "geomap.sqlite") as db:
+        texts = [t for (t,) in db.execute("select text from articles")]
+    assert len(texts) == 1 and "Mykolaiv" in texts[0]

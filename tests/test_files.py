@@ -445,3 +445,33 @@ def test_impossible_paths_are_one_line_errors(name):
     with pytest.raises(InputError, match="cannot read"):
         list(read_articles([name]))
     one_line_error(*cli("places", name, "-q")[::2], "cannot read")
+
+
+@pytest.mark.issue(16)
+def test_long_articles_in_small_batches_warn_once_and_match(geomap_pipeline, caplog):
+    """Pieces go through the model a few characters' worth at a time; the
+    results are those of one batch, and only the first long article warns."""
+    from geomap.models import Article
+
+    p = geomap_pipeline
+    long_text = PARA.replace("three", "five") * 3
+    articles = [Article("short", PARA), Article("long-1", long_text),
+                Article("long-2", long_text.replace("five", "six"))]
+    saved = p.chunk_chars, p.batch_chars, p.batch_size, p._warned
+    try:
+        p.chunk_chars, p._warned = len(PARA) + 10, False
+        whole = list(p.process_many(articles))
+        p.batch_chars, p.batch_size, p._warned = 2 * len(PARA), 32, False
+        caplog.clear()
+        with caplog.at_level("INFO", logger="geomap.pipeline"):
+            batched = list(p.process_many(articles))
+    finally:
+        p.chunk_chars, p.batch_chars, p.batch_size, p._warned = saved
+    assert batched == whole
+    assert [m.text for m in batched[1].mentions] == ["Kharkiv", "Odesa", "Lviv"] * 3
+    para = long_text[:len(long_text) // 3]
+    assert batched[1].mentions[3].start == len(para) + para.index("Kharkiv")
+    assert [i.killed for i in batched[2].incidents if i.killed] == [6, 6, 6]
+    pieces = [r for r in caplog.records if "parsed in pieces" in r.getMessage()]
+    assert [(r.levelname, r.getMessage().split(":")[0]) for r in pieces] == [
+        ("WARNING", "article long-1"), ("INFO", "article long-2")]

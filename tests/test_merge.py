@@ -2,6 +2,8 @@ import datetime as dt
 import itertools
 import random
 
+import pytest
+
 from geomap.geo import haversine_km
 from geomap.merge import merge_incidents, types_compatible
 from geomap.models import Incident, Place
@@ -95,3 +97,58 @@ def test_merging_partitions_then_results_equals_merging_all():
         assert merge_incidents(itertools.chain.from_iterable(partial)) == expected
         # and merging is idempotent
         assert merge_incidents(expected) == expected
+
+
+def _merge_pairwise(incidents, max_km=25.0):
+    """The definition: connected components of the same-event relation over
+    every pair (what merge_incidents computed before its grid)."""
+    from geomap.merge import _combine, _sort_key, same_place
+
+    items = sorted(incidents, key=_sort_key)
+    parent = list(range(len(items)))
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, j in itertools.combinations(range(len(items)), 2):
+        a, b = items[i], items[j]
+        if (a.place is not None and b.place is not None and a.date == b.date
+                and types_compatible(a.event_type, b.event_type)
+                and same_place(a.place, b.place, max_km)):
+            ri, rj = find(i), find(j)
+            parent[max(ri, rj)] = min(ri, rj)
+    clusters = {}
+    for idx, item in enumerate(items):
+        clusters.setdefault(find(idx), []).append(item)
+    return sorted((_combine(m) for m in clusters.values()), key=_sort_key)
+
+
+# Near each other, across the date line, at a pole, a shared synthetic id far
+# apart, a country centroid and a point without coordinates.
+EDGE_PLACES = [
+    KHARKIV, CHUHUIV, SUBURB, LVIV,
+    Place(-1, "East", 64.0, 179.95, "RU", None, "city"),
+    Place(-2, "West", 64.0, -179.95, "US", None, "city"),
+    Place(-3, "Pole", 89.99, 10.0, "XX", None, "city"),
+    Place(-3, "Pole too", 89.99, -170.0, "XX", None, "city"),
+    Place(690791, "Ukraine", 49.0, 32.0, "UA", None, "country"),
+    Place(-4, "Nowhere", float("nan"), 30.0, "UA", None, "city"),
+]
+
+
+@pytest.mark.issue(16)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_grid_merge_equals_every_pair(seed):
+    rng = random.Random(seed)
+    places = EDGE_PLACES + [
+        Place(-100 - k, f"P{k}", rng.uniform(49.5, 50.5), rng.uniform(35.5, 37.0),
+              "UA", None, "city") for k in range(40)]
+    kinds = ["missile", "shelling", "shooting", "other", "drone", "clash"]
+    incidents = [inc(f"a{k}", rng.choice(places), rng.choice([None, D1, D2]),
+                     killed=rng.choice([None, 1, 2, 5]), kind=rng.choice(kinds))
+                 for k in range(400)]
+    incidents.append(Incident("none", None, "Somewhere", None, "missile", D1,
+                              3, None, "exact", None, "q", ()))
+    assert merge_incidents(incidents) == _merge_pairwise(incidents)

@@ -11,7 +11,13 @@ from geomap.models import Incident, Mention
 from geomap.outputs.atomic import atomic_write
 from geomap.outputs.records import incident_record, mention_record
 
-__all__ = ["feature_collection", "incidents_geojson", "places_geojson", "write_geojson"]
+__all__ = [
+    "feature_collection",
+    "incidents_geojson",
+    "places_geojson",
+    "write_features",
+    "write_geojson",
+]
 
 
 def _feature(props: dict[str, Any]) -> dict[str, Any]:
@@ -49,3 +55,20 @@ def write_geojson(path: str | os.PathLike[str], collection: dict[str, Any]) -> N
     with atomic_write(path) as fh:
         json.dump(collection, fh, ensure_ascii=False)
         fh.write("\n")
+
+
+def write_features(path: str | os.PathLike[str],
+                   records: Iterable[dict[str, Any]]) -> None:
+    """Write flat records as a FeatureCollection atomically, one feature at a time.
+
+    The same bytes as ``write_geojson(path, feature_collection(records))``
+    without holding the features: the places layer has one per mention.
+    """
+    with atomic_write(path) as fh:
+        fh.write('{"type": "FeatureCollection", "features": [')
+        sep = ""
+        for record in records:
+            fh.write(sep)
+            fh.write(json.dumps(_feature(record), ensure_ascii=False))
+            sep = ", "
+        fh.write("]}\n")

@@ -38,7 +38,6 @@ import re
 import sys
 import zlib
 from array import array
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib.resources import files
@@ -51,7 +50,7 @@ from folium.map import FitBounds
 from folium.template import Template
 
 from geomap.countries import country_name
-from geomap.models import EVENT_TYPES, Article, EventType, Incident, Mention
+from geomap.models import EVENT_TYPES, Article, EventType, Incident, Mention, Place
 from geomap.outputs.atomic import atomic_write
 
 __all__ = [
@@ -569,39 +568,63 @@ def _qualifier_index(qualifier: str | None) -> int:
     return _QUALIFIERS.index(qualifier) if qualifier in _QUALIFIERS else 0
 
 
+class _PlaceTally:
+    """What the places layer keeps of one place's mentions: a count, the
+    articles (counted as their mentions stream past, grouped per article) and
+    the first few spellings; not the mentions."""
+
+    __slots__ = ("articles", "forms", "last_article", "n", "place")
+
+    def __init__(self, place: Place) -> None:
+        self.place = place
+        self.n = 0
+        self.articles = 0
+        self.last_article: str | None = None
+        self.forms: dict[str, None] = {}
+
+    def add(self, mention: Mention) -> None:
+        self.n += 1
+        if mention.article_id != self.last_article:
+            self.articles += 1
+            self.last_article = mention.article_id
+        if len(self.forms) < 5:
+            self.forms.setdefault(mention.text, None)
+
+
 def _places_payload(
     mentions: Iterable[Mention], strings: _Strings
 ) -> tuple[dict[str, list[Any]], list[tuple[float, float]]]:
-    """Mentions aggregated per place (by geonameid), largest first."""
-    groups: dict[int, list[Mention]] = defaultdict(list)
+    """Mentions aggregated per place (by geonameid), largest first.
+
+    ``mentions`` stream past once, each article's together (as results give
+    them), so the articles per place are counted without keeping their ids.
+    """
+    groups: dict[int, _PlaceTally] = {}
     for m in mentions:
         if m.place is not None and _finite(m.place.lat, m.place.lon):
-            groups[m.place.geonameid].append(m)
-    ordered = sorted(groups.values(), key=lambda ms: -len(ms))
+            tally = groups.get(m.place.geonameid)
+            if tally is None:
+                tally = groups[m.place.geonameid] = _PlaceTally(m.place)
+            tally.add(m)
+    ordered = sorted(groups.values(), key=lambda t: -t.n)
     cols: dict[str, list[Any]] = {key: [] for key in (
         "lat", "lon", "r", "name", "a1", "cn", "f", "n", "na", "forms")}
     points = []
-    for ms in ordered:
-        place = ms[0].place
-        assert place is not None
+    for tally in ordered:
+        place = tally.place
         lat, lon = round(place.lat, 4), round(place.lon, 4)
         points.append((lat, lon))
         cols["lat"].append(lat)
         cols["lon"].append(lon)
-        cols["r"].append(place_radius(len(ms)))
+        cols["r"].append(place_radius(tally.n))
         cols["name"].append(strings(place.name))
         cols["a1"].append(strings(place.admin1))
         cols["cn"].append(strings(_country_name(place.country_code)))
         cols["f"].append(_FEATURES.index(place.feature)
                          if place.feature in _FEATURES else 0)
-        cols["n"].append(len(ms))
-        cols["na"].append(len({m.article_id for m in ms}))
-        forms: dict[str, None] = {}
-        for m in ms:
-            if len(forms) >= 5:
-                break
-            forms.setdefault(m.text, None)
-        cols["forms"].append([strings(f) for f in forms])
+        cols["n"].append(tally.n)
+        cols["na"].append(tally.articles)
+        cols["forms"].append([strings(f) for f in tally.forms])
     return cols, points
 
 
@@ -774,7 +797,7 @@ def read_payload(page: str) -> dict[str, Any]:
 
 def build_map(
     incidents: Sequence[Incident],
-    mentions: Sequence[Mention] = (),
+    mentions: Iterable[Mention] = (),
     *,
     offline: bool = False,
     title: str | None = None,
@@ -790,8 +813,9 @@ def build_map(
     ----------
     incidents : Sequence[Incident]
         Incidents to draw, one circle each at the resolved place (lat, lon).
-    mentions : Sequence[Mention]
-        Place mentions; aggregated per geonameid into the "places mentioned" layer.
+    mentions : Iterable[Mention]
+        Place mentions; aggregated per geonameid into the "places mentioned" layer
+        as they stream past (read once, each article's mentions together).
     offline : bool
         Leave out the OpenStreetMap tiles, so the page requests nothing. Every
         page inlines Leaflet, the plugins and the country-outline basemap that
@@ -854,7 +878,7 @@ def build_map(
 def write_map(
     path: str | os.PathLike[str],
     incidents: Sequence[Incident],
-    mentions: Sequence[Mention] = (),
+    mentions: Iterable[Mention] = (),
     *,
     offline: bool = False,
     title: str | None = None,

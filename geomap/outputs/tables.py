@@ -31,7 +31,7 @@ from geomap.errors import OutputError
 from geomap.models import GEO_PRECISION, EventType, Incident, Mention
 from geomap.nlp import lexicon
 from geomap.outputs.atomic import atomic_path, atomic_write
-from geomap.outputs.geojson import incidents_geojson, places_geojson, write_geojson
+from geomap.outputs.geojson import incidents_geojson, write_features, write_geojson
 from geomap.outputs.records import (
     INCIDENT_FIELDS,
     PLACE_FIELDS,
@@ -400,7 +400,8 @@ def write_layers(
         raise OutputError(
             f"unknown output format '{fmt}': use one of {', '.join(FORMATS)}")
     incidents = list(incidents)
-    mentions = list(mentions)
+    if fmt != "geojson":  # tables are built in memory; GeoJSON streams the places
+        mentions = list(mentions)
     target = Path(directory_or_file)
     if fmt == "gpkg" and target.suffix.lower() == ".gpkg":
         paths = [target]
@@ -414,7 +415,7 @@ def write_layers(
     try:
         if fmt == "geojson":
             write_geojson(paths[0], incidents_geojson(incidents))
-            write_geojson(paths[1], places_geojson(mentions))
+            write_features(paths[1], (mention_record(m) for m in mentions if m.place))
         elif fmt == "gpkg":
             _write_gpkg(paths[0], {"incidents": incidents_geodataframe(incidents),
                                    "places": places_geodataframe(mentions)})
