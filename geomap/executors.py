@@ -14,6 +14,7 @@ interface; :func:`geomap.runner.run` drives any of them.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import multiprocessing
 import os
@@ -269,6 +270,10 @@ class LocalExecutor:
                 # Load once here; forked workers inherit the loaded pipeline
                 # (the cache of _worker_pipeline) instead of each loading it.
                 _worker_pipeline(self.spec)
+                # Everything loaded so far goes to the collector's permanent
+                # generation: a child's garbage collections then never touch
+                # (and so never copy) the pages of the model it inherited.
+                gc.freeze()
                 context, init = multiprocessing.get_context("fork"), _after_fork
             else:  # pragma: no cover - not Linux
                 context, init = multiprocessing.get_context("spawn"), _worker_pipeline
