@@ -115,7 +115,7 @@ def _add_pipeline(p: argparse.ArgumentParser) -> None:
                    help="articles per nlp.pipe batch (default 32)")
     p.add_argument("--processes", type=_positive_int, default=None, metavar="N",
                    help="worker processes, each running the whole per-article "
-                        "job (default: one per core when the input is 256 KB "
+                        "job (default: one per core when the input is 32 KB "
                         "or more, else 1); with --dask, the LocalCluster's "
                         "workers (default: one per core)")
     p.add_argument("--store", metavar="FILE|URL", nargs="?", const="", default=None,

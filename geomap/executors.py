@@ -53,11 +53,12 @@ _LOCK = threading.Lock()  # one pipeline use at a time per process (Dask threads
 
 
 #: Input size from which the CLI runs one worker process per core by default.
-#: Workers load their pipelines in parallel, so starting them costs about what
-#: loading one pipeline costs plus a second or two of spawning; 256 KB of news
-#: text (about 130 articles) keeps one process busy for well over ten seconds,
-#: so from there a second core saves more than it costs.
-AUTO_PROCESSES_BYTES = 256 * 1024
+#: Workers are forked from the process that loaded the pipeline, so a second
+#: one costs a fork, not a second load: measured with
+#: ``benchmarks/processes.py --first 25 50 100`` (2 cores), two processes
+#: finished 25 LGL articles (67 KB) 1.49x sooner than one, 100 articles (213 KB)
+#: 1.56x. Below a dozen articles or so there is too little to share out.
+AUTO_PROCESSES_BYTES = 32 * 1024
 
 
 def default_processes(input_bytes: int, *, cores: int | None = None) -> int:
