@@ -271,16 +271,21 @@ class LocalExecutor:
                 # Load once here; forked workers inherit the loaded pipeline
                 # (the cache of _worker_pipeline) instead of each loading it.
                 _worker_pipeline(self.spec)
-                # Everything loaded so far goes to the collector's permanent
-                # generation: a child's garbage collections then never touch
-                # (and so never copy) the pages of the model it inherited.
-                gc.freeze()
                 context, init = multiprocessing.get_context("fork"), _after_fork
             else:  # pragma: no cover - not Linux
                 context, init = multiprocessing.get_context("spawn"), _worker_pipeline
             self._pool = ProcessPoolExecutor(
                 max_workers=self.processes, mp_context=context,
                 initializer=init, initargs=(self.spec,))
+            # While the workers fork (all at the first task), everything loaded
+            # so far sits in the collector's permanent generation: a child's
+            # collections then never touch (and so never copy) the pages of
+            # the model it inherited. This process collects as before after.
+            gc.freeze()
+            try:
+                self._pool.submit(os.getpid).result()
+            finally:
+                gc.unfreeze()
             log.info("started %d worker processes", self.processes)
         return self._pool
 
