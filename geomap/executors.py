@@ -18,6 +18,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -173,9 +174,33 @@ def _worker_pipeline(spec: PipelineSpec) -> Pipeline:
     return pipeline
 
 
-def _after_fork(spec: PipelineSpec) -> None:
-    """Worker initialiser after ``fork``: the inherited pipeline, own connection."""
+def _after_fork(spec: PipelineSpec, parent: int) -> None:
+    """Worker initialiser after ``fork``: the inherited pipeline, own connection,
+    and an end with the parent."""
+    _die_with_parent(parent)
     _worker_pipeline(spec).gazetteer.after_fork()
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when process ``parent`` ends, however it ends.
+
+    A worker waits on a queue whose other end it holds itself, so a parent
+    killed outright (SIGKILL, the OOM killer) would leave it running forever,
+    holding the parent's pipes open. Linux can send the child a signal when
+    its parent dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere nothing is set.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def process_partition(articles: Sequence[Article],
@@ -272,11 +297,13 @@ class LocalExecutor:
                 # (the cache of _worker_pipeline) instead of each loading it.
                 _worker_pipeline(self.spec)
                 context, init = multiprocessing.get_context("fork"), _after_fork
+                initargs: tuple[object, ...] = (self.spec, os.getpid())
             else:  # pragma: no cover - not Linux
                 context, init = multiprocessing.get_context("spawn"), _worker_pipeline
+                initargs = (self.spec,)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.processes, mp_context=context,
-                initializer=init, initargs=(self.spec,))
+                initializer=init, initargs=initargs)
             # While the workers fork (all at the first task), everything loaded
             # so far sits in the collector's permanent generation: a child's
             # collections then never touch (and so never copy) the pages of

@@ -288,3 +288,47 @@ def test_unwritable_outputs_are_one_line_errors(tmp_path):
         assert err.getvalue().count("\n") == 1, err.getvalue()
         assert err.getvalue().startswith("geomap: error: cannot write ")
     assert not list(tmp_path.rglob(".*.tmp"))
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent is ``pid`` (read from /proc)."""
+    kids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces, so split after ')'
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            kids.add(int(entry.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = (Path("/proc") / str(pid) / "stat").read_text()
+        state = stat.rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.kill
+def test_sigkill_of_the_cli_leaves_no_worker_process(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(corpus_lines(120)) + "\n")
+    proc = run_map(corpus, tmp_path / "out", "--processes", "2")
+    deadline = time.monotonic() + 120
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = {k for k in _children(proc.pid) if _alive(k)}
+        time.sleep(0.2)
+    assert len(workers) >= 2, "the workers never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)  # returns once no process holds its pipes
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.2)
+    assert not any(_alive(w) for w in workers)
