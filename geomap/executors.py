@@ -265,6 +265,7 @@ class LocalExecutor:
         self.processes = processes
         self.chunk_size = chunk_size or self.spec.batch_size
         self._pool: ProcessPoolExecutor | None = None
+        self._frozen = False
 
     def __enter__(self) -> LocalExecutor:
         return self
@@ -304,15 +305,12 @@ class LocalExecutor:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.processes, mp_context=context,
                 initializer=init, initargs=initargs)
-            # While the workers fork (all at the first task), everything loaded
-            # so far sits in the collector's permanent generation: a child's
-            # collections then never touch (and so never copy) the pages of
-            # the model it inherited. This process collects as before after.
+            # While the workers live, everything loaded so far sits in the
+            # collector's permanent generation: their collections (and this
+            # process's) then never touch, and so never copy, the pages of the
+            # model they share. close() hands the objects back to the collector.
             gc.freeze()
-            try:
-                self._pool.submit(os.getpid).result()
-            finally:
-                gc.unfreeze()
+            self._frozen = True
             log.info("started %d worker processes", self.processes)
         return self._pool
 
@@ -336,6 +334,9 @@ class LocalExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
 
 
 def _result(future: Future[list[ArticleResult]]) -> list[ArticleResult]:
