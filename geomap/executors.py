@@ -181,6 +181,9 @@ def _after_fork(spec: PipelineSpec, parent: int) -> None:
     _worker_pipeline(spec).gazetteer.after_fork()
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
 def _die_with_parent(parent: int) -> None:
     """End this worker when process ``parent`` ends, however it ends.
 
@@ -199,8 +202,6 @@ def _die_with_parent(parent: int) -> None:
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
 
-
-_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def process_partition(articles: Sequence[Article],
