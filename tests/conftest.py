@@ -26,6 +26,21 @@ def gazetteer_store():
     gaz.close()
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless chromium (playwright), one per test module."""
+    from services import CHROMIUM, LAUNCH_ARGS
+
+    require("browser")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS,
+                                      headless=True)
+        yield launched
+        launched.close()
+
+
 @pytest.fixture(scope="session")
 def nlp():
     """The real spaCy model with geomap's casualty patterns, loaded once per session."""

@@ -12,18 +12,12 @@ from pathlib import Path
 
 import pytest
 from common import DNIPRO, IMG, JS_URL, KHARKIV, KYIV, LVIV, MYKOLAIV, ODESA, SCRIPT
-from services import require
 
 from geomap.models import Article, Incident, Mention, Place
 from geomap.outputs.html import EVENT_COLORS, marker_radius, write_map
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
@@ -62,18 +56,6 @@ ARTICLES = [
     Article("a5", "", title=PAYLOAD, source=JS_URL),
     Article("a7", "", title="Clashes near the city", source="reports/dnipro.txt"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require("browser")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS,
-                                     headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

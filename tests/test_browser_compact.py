@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, LAUNCH_ARGS, Session, set_slider
+from test_browser import Session, set_slider
 
 from geomap.models import Article, Incident, Place
 from geomap.outputs import html as maphtml
@@ -49,20 +49,6 @@ def _incidents() -> list[Incident]:
 
 INCIDENTS = _incidents()
 ARTICLES = [Article("evil", "", title=HOSTILE, source=HOSTILE)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from services import require
-
-    require("browser")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS,
-                                     headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

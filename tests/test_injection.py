@@ -92,9 +92,6 @@ def test_no_payload_is_markup_in_the_page(hostile_map):
         assert "window.__pwned=1</script>" not in body
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 @pytest.mark.browser
 def test_browser_runs_no_payload_and_shows_text(hostile_map):
 
@@ -102,7 +99,8 @@ def test_browser_runs_no_payload_and_shows_text(hostile_map):
 
     require("browser")
     from playwright.sync_api import sync_playwright
-    from test_browser import LAUNCH_ARGS, Session
+    from services import CHROMIUM, LAUNCH_ARGS
+    from test_browser import Session
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS,

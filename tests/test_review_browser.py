@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from review_fixtures import PAYLOAD, RESULTS, T1
 from review_server import TOKEN, review_server
-from services import require
 
 from geomap.cli import main
 from geomap.outputs.html import read_payload
@@ -22,24 +21,8 @@ from geomap.results import open_store
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 DRONE = "a drone fell in a field"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require("browser")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS,
-                               headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture
