@@ -51,6 +51,13 @@ def _place(row: tuple[Any, ...]) -> Place:
     return Place(gid, name, lat, lon, cc, admin1, feature, pop)
 
 
+def _bounded_put(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """``cache[key] = value``, first evicting the oldest entry of a full cache."""
+    if len(cache) >= _CACHE_SIZE:
+        cache.pop(next(iter(cache)), None)
+    cache[key] = value
+
+
 class Gazetteer:
     """A read-only handle on a built store.
 
@@ -216,10 +223,7 @@ class Gazetteer:
         }
 
     def _remember(self, norm: str, hits: _Hits) -> None:
-        cache = self._cache
-        if len(cache) >= _CACHE_SIZE:  # evict the oldest entry
-            cache.pop(next(iter(cache)), None)
-        cache[norm] = hits
+        _bounded_put(self._cache, norm, hits)
 
     def _exact(self, norm: str) -> _Hits:
         hits = self._cache.get(norm)
@@ -274,9 +278,7 @@ class Gazetteer:
         found = self._fuzzy_cache.get(key)
         if found is None:
             found = self._fuzzy(norm, countries, feats, limit, min_score)
-            if len(self._fuzzy_cache) >= _CACHE_SIZE:  # evict the oldest entry
-                self._fuzzy_cache.pop(next(iter(self._fuzzy_cache)), None)
-            self._fuzzy_cache[key] = found
+            _bounded_put(self._fuzzy_cache, key, found)
         return list(found)
 
     def lookup_many(

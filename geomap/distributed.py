@@ -204,10 +204,10 @@ class DaskExecutor:
         """Stream results for ``articles`` (input order), partition by partition."""
         self.start()
         client = self.client
-        ahead = self.in_flight or 2 * max(1, sum(client.nthreads().values()))
+        workers = max(1, sum(client.nthreads().values()))  # worker threads
+        ahead = self.in_flight or 2 * workers
         futures: deque[Any] = deque()
         try:
-            workers = max(1, sum(client.nthreads().values()))
             for part in balanced_chunks(articles, self.partition_size, workers):
                 futures.append(client.submit(process_partition, part, self.spec,
                                              pure=False))

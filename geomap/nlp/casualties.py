@@ -138,8 +138,9 @@ class CasualtyMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         """Write the four span groups. RETURNS (Doc): the same doc."""
+        forms = doc.to_array([LEMMA, LOWER])  # the gates read these columns
         found: dict[tuple[int, int, str], str] = {}
-        for match_id, token_ids in self._dependency_matches(doc):
+        for match_id, token_ids in self._dependency_matches(doc, forms):
             key = doc.vocab.strings[match_id]
             names = dict(zip(self.nodes[key], token_ids, strict=True))
             victim, trigger = names["victim"], names["trigger"]
@@ -155,22 +156,23 @@ class CasualtyMatcher:
                                for (_, t, lab), _ in ordered]
         periods = [Span(doc, sent.start + s, sent.start + e,
                         label=doc.vocab.strings[m].split("#")[0])
-                   for sent in self._gated(doc, self._period_keys)
+                   for sent in self._gated(doc, forms, self._period_keys)
                    for m, s, e in self.periods(sent)]
         doc.spans[PERIODS] = periods
         doc.spans[EVENT_TYPES_KEY] = [Span(doc, s, e, label=m)
                                       for m, s, e in self.types(doc)]
         return doc
 
-    def _dependency_matches(self, doc: Doc) -> list[tuple[int, list[int]]]:
-        """Dependency matches in the sentences that hold a trigger word.
+    def _dependency_matches(self, doc: Doc, forms: np.ndarray
+                            ) -> list[tuple[int, list[int]]]:
+        """Dependency matches in the sentences that hold a trigger word
+        (``forms``: the doc's lemma and lower-case columns).
 
         Every pattern needs one of the trigger words, and most sentences of an
         article have none: matching only the others keeps the component cheap.
         """
         out = []
-        forms = doc.to_array([LEMMA, LOWER])
-        for sent in self._gated(doc, self._gate_keys):
+        for sent in self._gated(doc, forms, self._gate_keys):
             present = set(forms[sent.start:sent.end].ravel().tolist())
             parsed: Doc | None = None
             for words, matcher in self.dep:
@@ -183,10 +185,9 @@ class CasualtyMatcher:
         return out
 
     @staticmethod
-    def _gated(doc: Doc, keys: np.ndarray) -> list[Span]:
-        """The sentences with a token whose lemma or lower-case form is one of
-        ``keys`` (string hashes of the gate words)."""
-        forms = doc.to_array([LEMMA, LOWER])
+    def _gated(doc: Doc, forms: np.ndarray, keys: np.ndarray) -> list[Span]:
+        """The sentences with a token whose lemma or lower-case form (``forms``)
+        is one of ``keys`` (string hashes of the gate words)."""
         hit = np.isin(forms, keys).any(axis=1)
         return [sent for sent in doc.sents if hit[sent.start:sent.end].any()]
 
