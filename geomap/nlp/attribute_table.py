@@ -186,10 +186,10 @@ class AttributeTable:
                 test = first.get(col)
                 if test is None or test.not_among is not None or test.regex is not None:
                     continue
+                # an equality or IN test here: its values are the keys
                 values = [test.equal] if test.equal is not None else test.among
                 for v in values or ():
-                    self._keyed[slot].setdefault(v, []).append(
-                        (rule, check or (test.equal is None and test.among is None)))
+                    self._keyed[slot].setdefault(v, []).append((rule, check))
                 break
             else:
                 self._rest.append(rule)
